@@ -1,0 +1,254 @@
+"""The tenant catalog: one reviewed YAML file per tenant under `stacks/tenants/<stack>/`.
+
+The models here are the user-facing contract of a tenant file (see DESIGN.md). Loading is
+strict and exhaustive: every problem in every file is collected and reported at once, each
+naming the file, the line, the field and the fix, because a reviewer fixing a pull request
+one error per CI run is the slow path we exist to remove.
+
+What is *policy* (retention below the stack minimum, PHI in a template, a production tenant
+without a BAA) is not refused here: the file is well-formed and the policy pack refuses the
+deployment with the control it breaks. What is refused here is what no deployment could mean.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from components.yaml_lines import LineIndex
+
+# CloudWatch Logs accepts only these retention values; 0 means "never expire".
+CLOUDWATCH_RETENTION_DAYS = (
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
+    1096, 1827, 2192, 2557, 2922, 3288, 3653,
+)
+DEFAULT_AUDIT_LOG_DAYS = 2192
+VISIBILITY_SCOPES = ("own", "panel", "assigned", "care-team", "audit", "scheduling", "none")
+CHANNELS = ("push", "in_app", "email", "sms")
+# CometChat allows 25 roles per app and its built-in `default` role takes one slot.
+MAX_ROLES = 24
+TENANT_ID = re.compile(r"^[a-z](?:[a-z0-9-]{0,30}[a-z0-9])?$")
+ROLE_ID = re.compile(r"^[a-z][a-z0-9-]{0,49}$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Retention(_Strict):
+    audit_log_days: int = Field(DEFAULT_AUDIT_LOG_DAYS, description="CloudWatch retention in days; 0 = never expire")
+
+    @field_validator("audit_log_days")
+    @classmethod
+    def _cloudwatch_value(cls, days: int) -> int:
+        if days != 0 and days not in CLOUDWATCH_RETENTION_DAYS:
+            longer = [d for d in CLOUDWATCH_RETENTION_DAYS if d >= days]
+            hint = f"use {longer[0]}" if longer else "use 3653 or 0 (never expire)"
+            raise ValueError(f"{days} is not a CloudWatch Logs retention value; {hint} (6 years = 2192)")
+        return days
+
+
+class Baa(_Strict):
+    """The Business Associate Agreement attestation; CometChat has no API flag for it."""
+
+    signed: dt.date
+    reference: str = Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")
+
+
+class Features(_Strict):
+    ai: bool = Field(False, description="AI and third-party extensions; off unless BAA-covered")
+
+
+class Role(_Strict):
+    sees: list[str] = Field(min_length=1)
+    clinical_content: bool
+
+    @field_validator("sees")
+    @classmethod
+    def _known_scopes(cls, sees: list[str]) -> list[str]:
+        unknown = [s for s in sees if s not in VISIBILITY_SCOPES]
+        if unknown:
+            raise ValueError(f"unknown visibility {unknown}; choose from {list(VISIBILITY_SCOPES)}")
+        return sees
+
+
+class Notifications(_Strict):
+    """Channel -> template. Email and SMS leave the BAA boundary, so they must be pointer-only."""
+
+    push: str = Field(min_length=1, max_length=500)
+    in_app: str = Field(min_length=1, max_length=500)
+    email: str = Field(min_length=1, max_length=1000)
+    sms: str = Field(min_length=1, max_length=320)
+
+
+class Tenant(_Strict):
+    id: str
+    name: str = Field(min_length=1, max_length=100)
+    residency: str
+    retention: Retention = Field(default_factory=Retention)
+    baa: Baa | None = None
+    features: Features = Field(default_factory=Features)
+    roles: dict[str, Role]
+    notifications: Notifications
+
+    @field_validator("id")
+    @classmethod
+    def _dns_safe(cls, value: str) -> str:
+        if not TENANT_ID.match(value):
+            raise ValueError(
+                "must be DNS-safe: lowercase letters, digits and '-', start with a letter, "
+                "at most 32 characters (e.g. 'sunrise-clinic')"
+            )
+        return value
+
+    @field_validator("residency")
+    @classmethod
+    def _known_residency(cls, value: str) -> str:
+        if value not in ("us", "eu", "in"):
+            raise ValueError(f"'{value}' is not a residency; use us, eu or in")
+        return value
+
+    @field_validator("roles")
+    @classmethod
+    def _role_matrix(cls, roles: dict[str, Role]) -> dict[str, Role]:
+        if len(roles) > MAX_ROLES:
+            raise ValueError(f"{len(roles)} roles; CometChat allows {MAX_ROLES} besides its default role")
+        for role_id in roles:
+            if not ROLE_ID.match(role_id):
+                raise ValueError(f"role id '{role_id}' must be lowercase letters, digits and '-' (CometChat role ids)")
+        return roles
+
+    @model_validator(mode="after")
+    def _minimum_necessary(self) -> "Tenant":
+        """Admin and front desk never see clinical content (45 CFR 164.502(b) minimum necessary)."""
+        admin = self.roles.get("admin")
+        if admin is not None and admin.clinical_content:
+            raise ValueError("roles.admin.clinical_content must be false: admins see audit data, not clinical content")
+        desk = self.roles.get("front-desk")
+        if desk is not None and (desk.clinical_content or set(desk.sees) - {"scheduling"}):
+            raise ValueError("roles.front-desk must see only [scheduling] with clinical_content: false")
+        return self
+
+
+class CatalogIssue(BaseModel):
+    """One problem in one tenant file, precise enough to fix without reading code."""
+
+    file: str
+    line: int | None
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.field}: {self.message}"
+
+
+class CatalogError(Exception):
+    """The catalog has problems; `issues` lists every one of them."""
+
+    def __init__(self, issues: list[CatalogIssue]):
+        self.issues = issues
+        noun = "problem" if len(issues) == 1 else "problems"
+        super().__init__(f"{len(issues)} {noun} in the tenant catalog:\n" + "\n".join(f"  {i}" for i in issues))
+
+
+class TenantFile(BaseModel):
+    """A loaded tenant and where it came from (for messages and for the plan report)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    path: Path
+    tenant: Tenant
+
+
+def catalog_dir(project_dir: Path, stack: str) -> Path:
+    return project_dir / "stacks" / "tenants" / stack
+
+
+def load_catalog(directory: Path, display_root: Path | None = None) -> list[TenantFile]:
+    """Load and validate every `*.yaml` tenant file in `directory`, sorted by id.
+
+    Raises CatalogError listing all problems across all files (syntax, schema, duplicates,
+    file name not matching the id). An empty or missing directory is an error too: a stack
+    with no tenants is almost always a typo in the stack name.
+    """
+    shown = (lambda p: str(p.relative_to(display_root))) if display_root else str
+    files = sorted(directory.glob("*.yaml")) + sorted(directory.glob("*.yml"))
+    if not files:
+        raise CatalogError([CatalogIssue(
+            file=shown(directory) if directory.exists() else str(directory), line=None, field="(catalog)",
+            message="no tenant files found; add one with `hipaachat tenants new --stack STACK ID`",
+        )])
+    issues: list[CatalogIssue] = []
+    loaded: list[TenantFile] = []
+    for path in files:
+        tenant, file_issues = _load_one(path, shown(path))
+        issues.extend(file_issues)
+        if tenant is not None:
+            loaded.append(TenantFile(path=path, tenant=tenant))
+    issues.extend(_duplicates(loaded, shown))
+    if issues:
+        raise CatalogError(issues)
+    return sorted(loaded, key=lambda f: f.tenant.id)
+
+
+def _load_one(path: Path, shown: str) -> tuple[Tenant | None, list[CatalogIssue]]:
+    return parse_tenant(path.read_text(encoding="utf-8"), shown, path.stem, path.suffix)
+
+
+def parse_tenant(text: str, shown: str, stem: str, suffix: str = ".yaml") -> tuple[Tenant | None, list[CatalogIssue]]:
+    """Validate one tenant file's text; `stem` is the file name the id must match."""
+    try:
+        index = LineIndex.parse(text)
+        data: Any = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else None
+        return None, [CatalogIssue(file=shown, line=line, field="(yaml)",
+                                   message=f"not valid YAML ({getattr(exc, 'problem', exc)}); fix the syntax")]
+    if not isinstance(data, dict):
+        return None, [CatalogIssue(file=shown, line=1, field="(file)",
+                                   message="a tenant file is a mapping of keys (id, name, residency, ...)")]
+    try:
+        tenant = Tenant.model_validate(data)
+    except ValidationError as exc:
+        return None, [_issue_from(err, shown, index) for err in exc.errors()]
+    if tenant.id != stem:
+        return None, [CatalogIssue(file=shown, line=index.line_of(("id",)), field="id",
+                                   message=f"id '{tenant.id}' must match the file name; rename the file to "
+                                           f"{tenant.id}{suffix} or change the id")]
+    return tenant, []
+
+
+def _issue_from(err: dict[str, Any], shown: str, index: LineIndex) -> CatalogIssue:
+    loc = tuple(str(p) for p in err["loc"])
+    field = ".".join(loc) or "(file)"
+    message = err["msg"].removeprefix("Value error, ")
+    if err["type"] == "missing":
+        message = "is required; add it (see DESIGN.md 'The tenant file' or `hipaachat tenants schema`)"
+    elif err["type"] == "extra_forbidden":
+        message = "is not a tenant field; remove it or fix its spelling (`hipaachat tenants schema` lists fields)"
+    return CatalogIssue(file=shown, line=index.line_of(loc), field=field, message=message)
+
+
+def _duplicates(loaded: list[TenantFile], shown: Any) -> list[CatalogIssue]:
+    """Ids and display names are unique in a stack: two clinics must never be confused."""
+    issues = []
+    for attr in ("id", "name"):
+        seen: dict[str, TenantFile] = {}
+        for entry in loaded:
+            value = getattr(entry.tenant, attr).casefold()
+            if value in seen:
+                issues.append(CatalogIssue(
+                    file=shown(entry.path), line=LineIndex.parse(entry.path.read_text()).line_of((attr,)), field=attr,
+                    message=f"'{getattr(entry.tenant, attr)}' is already used by {shown(seen[value].path)}; "
+                            f"every tenant needs its own {attr}",
+                ))
+            else:
+                seen[value] = entry
+    return issues

@@ -1,0 +1,48 @@
+"""The tenant's CometChat credentials, in Secrets Manager under the tenant's own key.
+
+The secret exists from the first deploy so that its ARN can be granted and audited; its
+value is written only from the CometChat app's secret outputs, never from anything fake.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+
+@dataclass
+class CredentialsArgs:
+    tenant_id: str
+    stack: str
+    key_arn: pulumi.Input[str]
+    tags: dict[str, str]
+
+
+class Credentials(pulumi.ComponentResource):
+    secret: aws.secretsmanager.Secret
+
+    def __init__(self, name: str, args: CredentialsArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("hipaachat:tenant:Credentials", name, None, opts)
+        self._tenant_id = args.tenant_id
+        self.secret = aws.secretsmanager.Secret(
+            f"{args.tenant_id}-cometchat-credentials",
+            name=f"hipaachat/{args.stack}/{args.tenant_id}/cometchat",
+            description=f"CometChat app keys of tenant {args.tenant_id} (written by hipaachat)",
+            kms_key_id=args.key_arn,
+            recovery_window_in_days=30,
+            tags=args.tags,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.register_outputs({"secret_arn": self.secret.arn})
+
+    def store(self, values: pulumi.Input[dict[str, str]]) -> aws.secretsmanager.SecretVersion:
+        """Write the app's keys as the secret's current version; the value stays a Pulumi secret."""
+        return aws.secretsmanager.SecretVersion(
+            f"{self._tenant_id}-cometchat-credentials-version",
+            secret_id=self.secret.id,
+            secret_string=pulumi.Output.secret(pulumi.Output.from_input(values).apply(json.dumps)),
+            opts=pulumi.ResourceOptions(parent=self),
+        )

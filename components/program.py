@@ -1,0 +1,40 @@
+"""The Pulumi program: read the stack's settings and catalog, make one Tenant per file.
+
+Kept apart from `__main__.py` so that `pulumi up`, `hipaachat plan` (under mocks) and the
+tests all run exactly the same code path.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pulumi
+
+from components.catalog import catalog_dir, load_catalog
+from components.settings import NAMESPACE, StackSettings
+from components.tenant import Tenant, TenantArgs
+
+
+def stack_settings() -> StackSettings:
+    """Settings from Pulumi config (the engine's, or the mocks' in `hipaachat plan`)."""
+    config = pulumi.Config(NAMESPACE)
+    values = {}
+    for name, field in StackSettings.model_fields.items():
+        key = field.alias or name
+        raw = config.get(key)
+        if raw is not None:
+            values[f"{NAMESPACE}:{key}"] = raw
+    return StackSettings.from_config(values)
+
+
+def deploy_stack(project_dir: Path) -> dict[str, Tenant]:
+    stack = pulumi.get_stack()
+    settings = stack_settings()
+    tenants = {}
+    for entry in load_catalog(catalog_dir(project_dir, stack), display_root=project_dir):
+        spec = entry.tenant
+        tenants[spec.id] = Tenant(spec.id, TenantArgs(spec=spec, settings=settings, stack=stack))
+    pulumi.export("environment", settings.environment)
+    pulumi.export("tenants", {tid: {"log_group": t.sinks.log_group.name, "key_arn": t.keys.key.arn}
+                              for tid, t in tenants.items()})
+    return tenants

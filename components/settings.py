@@ -1,0 +1,121 @@
+"""Stack settings: everything under the `hipaachat:` namespace of `stacks/Pulumi.<stack>.yaml`.
+
+One model serves three readers: the program (through `pulumi.Config`), the CLI (which reads
+the YAML file directly, offline) and the policy pack (through `PULUMI_CONFIG`, which the
+Pulumi CLI sets for packs too). Defaults are the safe reading so that a stack that says
+nothing is still protected.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+NAMESPACE = "hipaachat"
+DEFAULT_RETENTION_DAYS = 2192  # 6 years: 45 CFR 164.316(b)(2)(i), applied to audit evidence.
+
+Environment = Literal["prototype", "production"]
+ResidencyCode = Literal["us", "eu", "in"]
+
+
+class Region(BaseModel):
+    """Where one residency lives: CometChat's data region and the AWS region beside it."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    cometchat_region: Literal["us", "eu", "in"] = Field(alias="cometchatRegion")
+    aws_region: str = Field(alias="awsRegion", pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
+
+
+# CometChat's US region is in Ohio (us-east-2); EU and IN locations are not published, so the
+# AWS regions below are the closest in-jurisdiction choices. Stacks may override them.
+DEFAULT_REGIONS: dict[str, Region] = {
+    "us": Region(cometchatRegion="us", awsRegion="us-east-2"),
+    "eu": Region(cometchatRegion="eu", awsRegion="eu-central-1"),
+    "in": Region(cometchatRegion="in", awsRegion="ap-south-1"),
+}
+
+
+class AwsEndpoints(BaseModel):
+    """A custom AWS endpoint (moto on loopback for the `local` stack); absent = real AWS."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    url: str
+    access_key: str = Field("test", alias="accessKey")
+    secret_key: str = Field("test", alias="secretKey")
+
+
+class CometChatEndpoints(BaseModel):
+    """Where the CometChat APIs are. Real CometChat by default; the emulator for `local`.
+
+    `rest_url` is a template with `{app_id}` and `{region}` placeholders.
+    """
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    management_url: str = Field("https://apimgmt.cometchat.io", alias="managementUrl")
+    rest_url: str = Field("https://{app_id}.api-{region}.cometchat.io/v3", alias="restUrl")
+
+
+class CometChatPlan(BaseModel):
+    """The stack's record that its CometChat plan is HIPAA-eligible (there is no API flag)."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    hipaa_eligible: bool = Field(False, alias="hipaaEligible")
+    reference: str | None = None
+    attested_by: str | None = Field(None, alias="attestedBy")
+
+
+class StackSettings(BaseModel):
+    """The `hipaachat:*` settings of one stack."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    environment: Environment = "prototype"
+    regions: dict[str, Region] = Field(default_factory=lambda: dict(DEFAULT_REGIONS))
+    retention_minimum_days: int = Field(DEFAULT_RETENTION_DAYS, alias="retentionMinimumDays", ge=1)
+    aws_endpoint: AwsEndpoints | None = Field(None, alias="awsEndpoint")
+    cometchat: CometChatEndpoints = Field(default_factory=CometChatEndpoints)
+    cometchat_plan: CometChatPlan = Field(default_factory=CometChatPlan, alias="cometchatPlan")
+    baa_covered_features: list[str] = Field(default_factory=list, alias="baaCoveredFeatures")
+    policy: dict[str, Literal["advisory", "mandatory", "disabled"]] = Field(default_factory=dict)
+    # Prefix of globally unique names (S3 buckets); change it if another AWS account already uses ours.
+    name_prefix: str = Field("hipaachat", alias="namePrefix", pattern=r"^[a-z][a-z0-9-]{1,20}$")
+
+    @field_validator("regions", mode="before")
+    @classmethod
+    def _merge_regions(cls, value: Any) -> Any:
+        """A stack overrides single residencies; the others keep their defaults."""
+        if isinstance(value, dict):
+            merged: dict[str, Any] = {k: v.model_dump(by_alias=True) for k, v in DEFAULT_REGIONS.items()}
+            merged.update(value)
+            return merged
+        return value
+
+    def region_for(self, residency: str) -> Region:
+        return self.regions[residency]
+
+    @classmethod
+    def from_config(cls, values: dict[str, Any]) -> "StackSettings":
+        """Build from `hipaachat:`-namespaced keys (as stack files and `PULUMI_CONFIG` hold them).
+
+        Values that arrive as JSON strings (how `PULUMI_CONFIG` carries objects) are decoded.
+        Keys of other namespaces (e.g. `aws:region`) are ignored; secret keys are never read.
+        """
+        own: dict[str, Any] = {}
+        for key, value in values.items():
+            ns, _, name = key.partition(":")
+            if ns != NAMESPACE or not name or name in SECRET_KEYS:
+                continue
+            if isinstance(value, str) and value[:1] in "[{":
+                value = json.loads(value)
+            own[name] = value
+        return cls.model_validate(own)
+
+
+# Secret settings are read only by the program, through pulumi.Config().require_secret().
+SECRET_KEYS = frozenset({"cometchatManagementKey", "cometchatManagementSecret"})

@@ -1,0 +1,124 @@
+"""The Tenant component: everything one clinic owns, built from one tenant file.
+
+Every child is a descendant of this component and carries the `hipaachat:tenant` tag, so
+the policy pack can prove that nothing of tenant A points at anything of tenant B. All AWS
+resources go through the tenant's own regional provider: residency is decided once, here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from components.access import Access, AccessArgs
+from components.catalog import Tenant as TenantSpec
+from components.credentials import Credentials, CredentialsArgs
+from components.keys import Keys, KeysArgs
+from components.log_sinks import AuditSinks, AuditSinksArgs
+from components.settings import StackSettings
+from components.tags import tenant_tags
+from components.templates import TemplateStore, TemplateStoreArgs
+
+
+@dataclass
+class TenantArgs:
+    spec: TenantSpec
+    settings: StackSettings
+    stack: str
+
+
+def bucket_name(prefix: str, stack: str, tenant_id: str, kind: str) -> str:
+    """A readable, deterministic S3 bucket name within S3's 63-character limit."""
+    name = f"{prefix}-{stack}-{tenant_id}-{kind}"
+    if len(name) <= 63:
+        return name
+    digest = hashlib.sha256(name.encode()).hexdigest()[:8]
+    return f"{name[:54]}-{digest}"
+
+
+class Tenant(pulumi.ComponentResource):
+    """One tenant: regional provider, key, credentials, template store, audit sinks and roles."""
+
+    def __init__(self, name: str, args: TenantArgs, opts: pulumi.ResourceOptions | None = None):
+        spec, settings, stack = args.spec, args.settings, args.stack
+        region = settings.region_for(spec.residency)
+        production = settings.environment == "production"
+        # The tenant's declared facts ride on the component's inputs: policies read them here
+        # (BAA, features, templates, retention) and compare them with what is actually deployed.
+        super().__init__("hipaachat:index:Tenant", name, {
+            "tenantId": spec.id,
+            "displayName": spec.name,
+            "residency": spec.residency,
+            "environment": settings.environment,
+            "awsRegion": region.aws_region,
+            "cometchatRegion": region.cometchat_region,
+            "retentionDays": spec.retention.audit_log_days,
+            "baa": spec.baa.model_dump(mode="json") if spec.baa else None,
+            "features": spec.features.model_dump(),
+            "notifications": spec.notifications.model_dump(),
+            "roles": {k: v.model_dump() for k, v in spec.roles.items()},
+        }, opts)
+
+        self.provider = aws.Provider(f"{spec.id}-aws", **_provider_args(settings, region.aws_region),
+                                     opts=pulumi.ResourceOptions(parent=self))
+        child = pulumi.ResourceOptions(parent=self, provider=self.provider)
+        account_id = aws.get_caller_identity_output(
+            opts=pulumi.InvokeOutputOptions(provider=self.provider)).account_id
+
+        def tags(part: str) -> dict[str, str]:
+            return tenant_tags(spec.id, stack, part)
+
+        log_group_name = f"/hipaachat/{stack}/{spec.id}/audit"
+        self.access = Access(f"{spec.id}-access", AccessArgs(
+            tenant_id=spec.id, stack=stack, account_id=account_id, tags=tags("access")), opts=child)
+        self.keys = Keys(f"{spec.id}-keys", KeysArgs(
+            tenant_id=spec.id, stack=stack, region=region.aws_region, account_id=account_id,
+            log_group_name=log_group_name, operator_role_arn=self.access.operator.arn,
+            auditor_role_arn=self.access.auditor.arn, tags=tags("keys")), opts=child)
+        key_arn = self.keys.key.arn
+        self.credentials = Credentials(f"{spec.id}-credentials", CredentialsArgs(
+            tenant_id=spec.id, stack=stack, key_arn=key_arn, tags=tags("credentials")), opts=child)
+        self.templates = TemplateStore(f"{spec.id}-template-store", TemplateStoreArgs(
+            tenant_id=spec.id, bucket_name=bucket_name(settings.name_prefix, stack, spec.id, "templates"),
+            key_arn=key_arn, notifications=spec.notifications, tags=tags("templates")), opts=child)
+        self.sinks = AuditSinks(f"{spec.id}-audit-sinks", AuditSinksArgs(
+            tenant_id=spec.id, log_group_name=log_group_name,
+            archive_bucket_name=bucket_name(settings.name_prefix, stack, spec.id, "audit"),
+            retention_days=spec.retention.audit_log_days, key_arn=key_arn, tags=tags("audit"),
+            protect=production), opts=child)
+        self.access.grant(
+            key_arn=key_arn,
+            secret_arn=self.credentials.secret.arn,
+            template_bucket_arn=self.templates.store.bucket.arn,
+            archive_bucket_arn=self.sinks.archive.bucket.arn,
+            log_group_arn=self.sinks.log_group.arn,
+        )
+        self.register_outputs({
+            "key_arn": key_arn,
+            "credentials_secret_arn": self.credentials.secret.arn,
+            "log_group": self.sinks.log_group.name,
+            "archive_bucket": self.sinks.archive.bucket.id,
+            "templates_bucket": self.templates.store.bucket.id,
+        })
+
+
+def _provider_args(settings: StackSettings, aws_region: str) -> dict:
+    """Provider settings: the residency's region, plus loopback endpoints for the local stack."""
+    args: dict = {"region": aws_region}
+    endpoint = settings.aws_endpoint
+    if endpoint is None:
+        return args
+    services = ("apigatewayv2", "logs", "iam", "kms", "lambda", "s3", "secretsmanager", "sts")
+    return {
+        **args,
+        "access_key": endpoint.access_key,
+        "secret_key": endpoint.secret_key,
+        "endpoints": [{service: endpoint.url for service in services}],
+        "s3_use_path_style": True,
+        "skip_credentials_validation": True,
+        "skip_metadata_api_check": True,
+        "skip_region_validation": True,
+    }

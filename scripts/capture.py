@@ -1,0 +1,158 @@
+"""Run the Pulumi program offline under Pulumi's own mocks and capture every registration.
+
+This is the "preview" half of `hipaachat plan`: the real Python SDK builds every resource
+with real typed args; a recording monitor keeps what the engine would forward to a policy
+pack (inputs, parent, dependencies, provider, options) and the mocks answer with
+realistic outputs (ids, ARNs) so stack policies can follow references between resources.
+No credentials, no network, no Pulumi CLI.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import runpy
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime.settings import reset_options
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+from scripts.models import CapturedOptions, CapturedResource
+
+MOCK_ACCOUNT_ID = "123456789012"
+PROJECT = "hipaachat"
+# The pickled provider of a dynamic resource: a large secret that no policy reads. The engine
+# forwards it; we drop it to keep 1,000-tenant plans fast, and say so here rather than hide it.
+DYNAMIC_PROVIDER_INPUT = "__provider"
+
+
+class _RealisticMocks(pulumi.runtime.Mocks):
+    """Answers registrations with the identifiers AWS would assign, derived from the inputs."""
+
+    def __init__(self) -> None:
+        self.provider_regions: dict[str, str] = {}
+
+    def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str, dict]:
+        inputs = dict(args.inputs)
+        if not args.custom:
+            # Components have no provider-side state; echo their inputs so they are captured.
+            return "", inputs
+        if args.typ.startswith("pulumi:providers:"):
+            return f"{args.name}-id", inputs
+        region = self.provider_regions.get(args.provider or "", "us-east-1")
+        rid, outputs = _outputs_for(args.typ, args.name, inputs, region)
+        return rid, {**inputs, **outputs}
+
+    def call(self, args: pulumi_mocks.MockCallArgs) -> dict:
+        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {"accountId": MOCK_ACCOUNT_ID, "arn": f"arn:aws:iam::{MOCK_ACCOUNT_ID}:user/hipaachat-plan",
+                    "userId": "AIDAPLANMOCK"}
+        return {}
+
+
+def _outputs_for(typ: str, name: str, inputs: Mapping[str, Any], region: str) -> tuple[str, dict]:
+    acct = MOCK_ACCOUNT_ID
+    if typ == "aws:kms/key:Key":
+        rid = f"{name}-0000"
+        return rid, {"keyId": rid, "arn": f"arn:aws:kms:{region}:{acct}:key/{rid}"}
+    if typ == "aws:kms/alias:Alias":
+        return inputs.get("name", name), {"arn": f"arn:aws:kms:{region}:{acct}:{inputs.get('name', name)}"}
+    if typ == "aws:s3/bucket:Bucket":
+        bucket = inputs.get("bucket") or f"{name}-0000"
+        return bucket, {"bucket": bucket, "arn": f"arn:aws:s3:::{bucket}"}
+    if typ == "aws:iam/role:Role":
+        role = inputs.get("name") or name
+        return role, {"name": role, "arn": f"arn:aws:iam::{acct}:role/{role}"}
+    if typ == "aws:secretsmanager/secret:Secret":
+        secret = inputs.get("name") or name
+        return f"arn:aws:secretsmanager:{region}:{acct}:secret:{secret}-AbCdEf", {
+            "arn": f"arn:aws:secretsmanager:{region}:{acct}:secret:{secret}-AbCdEf"}
+    if typ == "aws:cloudwatch/logGroup:LogGroup":
+        group = inputs.get("name") or name
+        return group, {"arn": f"arn:aws:logs:{region}:{acct}:log-group:{group}"}
+    if typ == "aws:lambda/function:Function":
+        fn = inputs.get("name") or name
+        arn = f"arn:aws:lambda:{region}:{acct}:function:{fn}"
+        return fn, {"arn": arn, "invokeArn": f"arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{arn}/invocations"}
+    if typ == "aws:apigatewayv2/api:Api":
+        rid = f"{name[:6]}api0"
+        return rid, {"apiEndpoint": f"https://{rid}.execute-api.{region}.amazonaws.com",
+                     "executionArn": f"arn:aws:execute-api:{region}:{acct}:{rid}"}
+    if typ == "aws:apigatewayv2/stage:Stage":
+        return f"{name}-id", {"invokeUrl": f"https://{name[:6]}api0.execute-api.{region}.amazonaws.com/"}
+    return f"{name}-id", {"arn": f"arn:aws:mock:{region}:{acct}:{name}"}
+
+
+class _RecordingMonitor(pulumi_mocks.MockMonitor):
+    """A MockMonitor that also keeps what the mock monitor drops: parent, dependencies, options."""
+
+    def __init__(self, mocks: _RealisticMocks) -> None:
+        super().__init__(mocks)
+        self._mocks = mocks
+        self._lock = threading.Lock()
+        self.captured: list[CapturedResource] = []
+
+    def RegisterResource(self, request):  # noqa: N802 (gRPC method name)
+        response = super().RegisterResource(request)
+        if request.type == "pulumi:pulumi:Stack":
+            return response
+        registration = self.resources[response.urn]
+        state = registration.state or {}
+        inputs = {k: v for k, v in state.items() if k in request.object.fields and k != DYNAMIC_PROVIDER_INPUT}
+        if request.type.startswith("pulumi:providers:") and isinstance(inputs.get("region"), str):
+            self._mocks.provider_regions[f"{response.urn}::{response.id}"] = inputs["region"]
+        resource = CapturedResource(
+            urn=response.urn,
+            type=request.type,
+            name=request.name,
+            custom=request.custom,
+            inputs=inputs,
+            outputs={k: v for k, v in state.items() if k != DYNAMIC_PROVIDER_INPUT},
+            parent=request.parent or None,
+            provider=request.provider or None,
+            dependencies=list(request.dependencies),
+            property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
+            options=CapturedOptions(
+                protect=request.protect,
+                retain_on_delete=request.retainOnDelete,
+                ignore_changes=list(request.ignoreChanges),
+                delete_before_replace=request.deleteBeforeReplace,
+                additional_secret_outputs=list(request.additionalSecretOutputs),
+            ),
+        )
+        with self._lock:
+            self.captured.append(resource)
+        return response
+
+
+def run_program(project_dir: Path, stack: str, config: Mapping[str, str],
+                secret_keys: frozenset[str] = frozenset()) -> list[CapturedResource]:
+    """Run `<project_dir>/__main__.py` for `stack` under mocks and return every registration.
+
+    `config` maps `namespace:key` to the string value Pulumi would pass; keys in `secret_keys`
+    become secret config exactly as `pulumi config set --secret` would make them.
+    """
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    mocks = _RealisticMocks()
+    monitor = _RecordingMonitor(mocks)
+    # A fresh runtime per run: the SDK keeps its settings and root resource in module globals.
+    reset_options(project=PROJECT, stack=stack)
+    pulumi.runtime.set_all_config(dict(config), list(secret_keys))
+    pulumi_mocks.set_mocks(mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
+    program = project_dir / "__main__.py"
+    previous = Path.cwd()
+    os.chdir(project_dir)  # `pulumi up` runs the program from the project directory too
+    try:
+        _sync_await(run_pulumi_func(lambda: runpy.run_path(str(program), run_name="__main__")))
+    finally:
+        os.chdir(previous)
+        loop.close()
+        asyncio.set_event_loop(None)
+    return monitor.captured

@@ -1,0 +1,67 @@
+"""Typed records that cross the boundary between the program run, the policy pack and reports.
+
+`CapturedResource` is one resource registration as the engine would have seen it; the plan
+sends these to the policy pack over the Analyzer protocol and the report lists them.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+Enforcement = Literal["advisory", "mandatory", "remediate", "disabled"]
+
+
+class CapturedOptions(BaseModel):
+    """The resource options the engine forwards to analyzers (AnalyzerResourceOptions)."""
+
+    protect: bool = False
+    retain_on_delete: bool = False
+    ignore_changes: list[str] = Field(default_factory=list)
+    delete_before_replace: bool = False
+    additional_secret_outputs: list[str] = Field(default_factory=list)
+
+
+class CapturedResource(BaseModel):
+    """One resource as registered by the program.
+
+    `inputs` use engine (camelCase) property names. Secret values stay wrapped in Pulumi's
+    secret signature (`{"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+    "value": ...}`) exactly as the engine would forward them; nothing that prints a plan may
+    read them.
+    """
+
+    urn: str
+    type: str
+    name: str
+    custom: bool
+    inputs: dict[str, Any] = Field(default_factory=dict)
+    outputs: dict[str, Any] = Field(default_factory=dict)
+    parent: str | None = None
+    provider: str | None = None
+    dependencies: list[str] = Field(default_factory=list)
+    property_dependencies: dict[str, list[str]] = Field(default_factory=dict)
+    options: CapturedOptions = Field(default_factory=CapturedOptions)
+
+
+class Violation(BaseModel):
+    """One policy diagnostic, as DESIGN.md's plan JSON contract names its fields."""
+
+    policy: str
+    enforcement: Enforcement
+    tenant: str | None = None
+    urn: str | None = None
+    message: str
+
+
+class Waived(BaseModel):
+    """A violation that a valid, unexpired waiver turned into a reported exception."""
+
+    policy: str
+    tenant: str | None = None
+    urn: str | None = None
+    message: str
+    reason: str
+    approved_by: str
+    expires: str

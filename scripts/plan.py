@@ -1,0 +1,124 @@
+"""`hipaachat plan`: an offline `pulumi preview --policy-pack policies/hipaa`.
+
+Three steps, each through a real boundary: validate the catalog and stack file (bad input
+stops here, exit 2), run `__main__.py` under Pulumi's mocks (scripts.capture), then send
+every resource and the whole stack to the policy pack over the Analyzer gRPC protocol
+(scripts.analyzer). The report follows DESIGN.md's plan JSON contract and never holds a
+secret: resources are listed by type, name and URN only.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+from components.catalog import CatalogError, catalog_dir, load_catalog
+from scripts.capture import run_program
+from scripts.models import CapturedResource, Violation, Waived
+from scripts.project import InputError, Project, StackConfig, load_stack, stack_config_for_pack
+
+TENANT_TYPE = "hipaachat:index:Tenant"
+POLICY_PACK = Path("policies") / "hipaa"
+
+
+class PlannedResource(BaseModel):
+    type: str
+    name: str
+    urn: str
+
+
+class TenantPlan(BaseModel):
+    id: str
+    residency: str
+    cometchat_region: str
+    aws_region: str
+    resources: list[PlannedResource] = Field(default_factory=list)
+
+
+class PlanTimings(BaseModel):
+    program_seconds: float
+    policy_seconds: float
+
+
+class PlanReport(BaseModel):
+    stack: str
+    environment: str
+    tenants: list[TenantPlan]
+    resource_count: int
+    violations: list[Violation] = Field(default_factory=list)
+    waived: list[Waived] = Field(default_factory=list)
+    timings: PlanTimings
+
+    @property
+    def blocked(self) -> bool:
+        """A real `pulumi up` would be refused: some mandatory policy is violated."""
+        return any(v.enforcement == "mandatory" for v in self.violations)
+
+
+def tenant_of(resources: list[CapturedResource]) -> dict[str, str]:
+    """Map every URN to the id of the Tenant component it descends from (if any)."""
+    parents = {r.urn: r.parent for r in resources}
+    tenants = {r.urn: r.name for r in resources if r.type == TENANT_TYPE}
+    owner: dict[str, str] = {}
+    for urn in parents:
+        node: str | None = urn
+        while node is not None and node not in tenants:
+            node = parents.get(node)
+        if node is not None:
+            owner[urn] = tenants[node]
+    return owner
+
+
+def validate_inputs(project: Project, stack: str) -> StackConfig:
+    """Everything a plan needs from the user's files, checked before anything runs."""
+    config = load_stack(project, stack)
+    try:
+        load_catalog(catalog_dir(project.root, stack), display_root=project.root)
+    except CatalogError as exc:
+        raise InputError(str(exc)) from exc
+    return config
+
+
+def build_plan(project: Project, stack: str, *, policies: bool = True,
+               progress: Callable[[str], None] = lambda _: None) -> PlanReport:
+    config = validate_inputs(project, stack)
+    progress("running the program under Pulumi mocks")
+    started = time.perf_counter()
+    resources = run_program(project.root, stack, config.values, config.secret_keys)
+    program_seconds = time.perf_counter() - started
+
+    violations: list[Violation] = []
+    waived: list[Waived] = []
+    started = time.perf_counter()
+    if policies:
+        from scripts.analyzer import PolicyPackProcess
+
+        progress(f"evaluating {len(resources)} resources against the policy pack")
+        with PolicyPackProcess(project.root / POLICY_PACK, stack_config=stack_config_for_pack(config),
+                               project="hipaachat", stack=stack) as pack:
+            outcome = pack.analyze(resources)
+        violations, waived = outcome.violations, outcome.waived
+    policy_seconds = time.perf_counter() - started
+
+    owner = tenant_of(resources)
+    plans: dict[str, TenantPlan] = {}
+    for r in resources:
+        if r.type == TENANT_TYPE:
+            plans[r.name] = TenantPlan(id=r.name, residency=r.inputs["residency"],
+                                       cometchat_region=r.inputs["cometchatRegion"], aws_region=r.inputs["awsRegion"])
+    for r in resources:
+        tenant = owner.get(r.urn)
+        if tenant is not None and r.type != TENANT_TYPE:
+            plans[tenant].resources.append(PlannedResource(type=r.type, name=r.name, urn=r.urn))
+    return PlanReport(
+        stack=stack,
+        environment=config.settings.environment,
+        tenants=sorted(plans.values(), key=lambda t: t.id),
+        resource_count=len(resources),
+        violations=violations,
+        waived=waived,
+        timings=PlanTimings(program_seconds=round(program_seconds, 3), policy_seconds=round(policy_seconds, 3)),
+    )
