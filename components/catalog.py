@@ -13,6 +13,7 @@ deployment with the control it breaks. What is refused here is what no deploymen
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from components.yaml_lines import LineIndex
+from components.yaml_lines import LineIndex, load_with_lines
 
 # CloudWatch Logs accepts only these retention values; 0 means "never expire".
 CLOUDWATCH_RETENTION_DAYS = (
@@ -203,9 +204,21 @@ def _load_one(path: Path, shown: str) -> tuple[Tenant | None, list[CatalogIssue]
 
 def parse_tenant(text: str, shown: str, stem: str, suffix: str = ".yaml") -> tuple[Tenant | None, list[CatalogIssue]]:
     """Validate one tenant file's text; `stem` is the file name the id must match."""
+    tenant, issues = _parse_cached(text, shown, stem, suffix)
+    return tenant, list(issues)
+
+
+# `hipaachat plan` validates the catalog and then the program loads it again; keyed on the text
+# itself, the cache can never serve a stale tenant.
+@functools.lru_cache(maxsize=8192)
+def _parse_cached(text: str, shown: str, stem: str, suffix: str) -> tuple[Tenant | None, tuple[CatalogIssue, ...]]:
+    tenant, issues = _parse(text, shown, stem, suffix)
+    return tenant, tuple(issues)
+
+
+def _parse(text: str, shown: str, stem: str, suffix: str) -> tuple[Tenant | None, list[CatalogIssue]]:
     try:
-        index = LineIndex.parse(text)
-        data: Any = yaml.safe_load(text)
+        data, index = load_with_lines(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else None
@@ -245,7 +258,7 @@ def _duplicates(loaded: list[TenantFile], shown: Any) -> list[CatalogIssue]:
             value = getattr(entry.tenant, attr).casefold()
             if value in seen:
                 issues.append(CatalogIssue(
-                    file=shown(entry.path), line=LineIndex.parse(entry.path.read_text()).line_of((attr,)), field=attr,
+                    file=shown(entry.path), line=load_with_lines(entry.path.read_text())[1].line_of((attr,)), field=attr,
                     message=f"'{getattr(entry.tenant, attr)}' is already used by {shown(seen[value].path)}; "
                             f"every tenant needs its own {attr}",
                 ))

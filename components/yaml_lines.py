@@ -1,28 +1,24 @@
-"""Line numbers for YAML paths, so validation errors can point at the line to edit.
+"""YAML with line numbers, so validation errors can point at the line to edit.
 
-PyYAML's composer keeps a start mark on every node; we walk the node tree once and index
-each key path. A path that does not exist (a missing field) falls back to its nearest
-existing parent, which is where the reviewer should add it.
+The document is parsed once (libyaml when available): the composed node tree gives every
+key path its line, and the same tree is constructed into plain data. A path that does not
+exist (a missing field) falls back to its nearest existing parent, which is where the
+reviewer should add it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import yaml
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass
 class LineIndex:
     lines: dict[tuple[str, ...], int] = field(default_factory=dict)
-
-    @classmethod
-    def parse(cls, text: str) -> "LineIndex":
-        index = cls()
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        if root is not None:
-            index._walk(root, ())
-        return index
 
     def _walk(self, node: yaml.Node, path: tuple[str, ...]) -> None:
         self.lines.setdefault(path, node.start_mark.line + 1)
@@ -39,3 +35,17 @@ class LineIndex:
         while path not in self.lines and path:
             path = path[:-1]
         return self.lines.get(path)
+
+
+def load_with_lines(text: str) -> tuple[Any, LineIndex]:
+    """Parse one YAML document into (data, line index); raises yaml.YAMLError on bad syntax."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        index = LineIndex()
+        if node is None:
+            return None, index
+        index._walk(node, ())
+        return loader.construct_document(node), index
+    finally:
+        loader.dispose()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import os
 import runpy
+import shutil
 import threading
 from collections.abc import Mapping
 from pathlib import Path
@@ -156,3 +157,53 @@ def run_program(project_dir: Path, stack: str, config: Mapping[str, str],
         loop.close()
         asyncio.set_event_loop(None)
     return monitor.captured
+
+
+# Below this many tenants a second process costs more (imports, pickling) than it saves.
+SHARD_MIN_TENANTS = 60
+
+
+def _project_view(project_dir: Path, stack: str, tenant_files: list[Path], into: Path) -> Path:
+    """A project directory holding only some tenant files (symlinks), for one shard's run.
+
+    Sharding lives here, outside the program, so nothing a real `pulumi up` reads can ever
+    make it deploy a subset of a stack's tenants.
+    """
+    into.mkdir()
+    # Copied, not linked: the program locates its catalog from its own path.
+    for name in ("Pulumi.yaml", "__main__.py"):
+        shutil.copy(project_dir / name, into / name)
+    stacks = into / "stacks"
+    catalog = stacks / "tenants" / stack
+    catalog.mkdir(parents=True)
+    (stacks / f"Pulumi.{stack}.yaml").symlink_to(project_dir / "stacks" / f"Pulumi.{stack}.yaml")
+    for path in tenant_files:
+        (catalog / path.name).symlink_to(path)
+    return into
+
+
+def _run_shard(args: tuple[Path, str, dict[str, str], frozenset[str]]) -> list[CapturedResource]:
+    return run_program(*args)
+
+
+def run_program_sharded(project_dir: Path, stack: str, config: Mapping[str, str], secret_keys: frozenset[str],
+                        tenant_files: list[Path], workers: int) -> list[CapturedResource]:
+    """Run the program's tenants split across `workers` processes; same resources, same URNs.
+
+    Tenants are independent subtrees, so the union of the shards' registrations is exactly
+    what one run registers; the policy pack then still sees the whole stack at once.
+    """
+    import multiprocessing
+    import tempfile
+    from concurrent.futures import ProcessPoolExecutor
+
+    workers = max(1, min(workers, len(tenant_files) // (SHARD_MIN_TENANTS // 2) or 1))
+    if workers == 1:
+        return run_program(project_dir, stack, config, secret_keys)
+    with tempfile.TemporaryDirectory(prefix="hipaachat-plan-") as tmp:
+        views = [_project_view(project_dir, stack, tenant_files[i::workers], Path(tmp) / f"shard-{i}")
+                 for i in range(workers)]
+        # fork: the children inherit the imported SDK instead of importing it again.
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            shards = list(pool.map(_run_shard, [(view, stack, dict(config), secret_keys) for view in views]))
+    return [resource for shard in shards for resource in shard]

@@ -9,6 +9,7 @@ secret: resources are listed by type, name and URN only.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -16,7 +17,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from components.catalog import CatalogError, catalog_dir, load_catalog
-from scripts.capture import run_program
+from scripts.capture import run_program_sharded
 from scripts.models import CapturedResource, Violation, Waived
 from scripts.project import InputError, Project, StackConfig, load_stack, stack_config_for_pack
 
@@ -72,22 +73,23 @@ def tenant_of(resources: list[CapturedResource]) -> dict[str, str]:
     return owner
 
 
-def validate_inputs(project: Project, stack: str) -> StackConfig:
+def validate_inputs(project: Project, stack: str) -> tuple[StackConfig, list[Path]]:
     """Everything a plan needs from the user's files, checked before anything runs."""
     config = load_stack(project, stack)
     try:
-        load_catalog(catalog_dir(project.root, stack), display_root=project.root)
+        entries = load_catalog(catalog_dir(project.root, stack), display_root=project.root)
     except CatalogError as exc:
         raise InputError(str(exc)) from exc
-    return config
+    return config, [entry.path for entry in entries]
 
 
 def build_plan(project: Project, stack: str, *, policies: bool = True,
                progress: Callable[[str], None] = lambda _: None) -> PlanReport:
-    config = validate_inputs(project, stack)
-    progress("running the program under Pulumi mocks")
+    config, tenant_files = validate_inputs(project, stack)
+    progress(f"running the program for {len(tenant_files)} tenants under Pulumi mocks")
     started = time.perf_counter()
-    resources = run_program(project.root, stack, config.values, config.secret_keys)
+    resources = run_program_sharded(project.root, stack, config.values, config.secret_keys, tenant_files,
+                                    workers=os.cpu_count() or 1)
     program_seconds = time.perf_counter() - started
 
     violations: list[Violation] = []

@@ -1,0 +1,171 @@
+"""`hipaachat tenants`: validate, list, scaffold and describe tenant files."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from components.catalog import TENANT_ID, CatalogError, Tenant, catalog_dir, load_catalog, parse_tenant
+from components.phi import lint
+from scripts.project import InputError, Project, load_stack
+
+EXIT_BAD_INPUT = 2
+stderr = Console(stderr=True)
+
+NEW_TENANT = """\
+# stacks/tenants/{stack}/{id}.yaml — one reviewed file per tenant. Values must stay synthetic in
+# examples; real tenants carry their real BAA reference (never patient data).
+id: {id}
+name: {name}
+residency: {residency}                       # us | eu | in: decides CometChat and AWS regions
+retention:
+  audit_log_days: 2192                # 6 years; a CloudWatch value, 0 = never expire
+# baa:                                # required in production (`hipaachat plan` blocks without it)
+#   signed: YYYY-MM-DD
+#   reference: BAA-YYYY-NNN
+features:
+  ai: false                           # AI / third-party extensions: off unless BAA-covered
+roles:                                # minimum necessary: who sees what
+  patient:          {{sees: [own],        clinical_content: true}}
+  provider:         {{sees: [panel],      clinical_content: true}}
+  care-coordinator: {{sees: [assigned],   clinical_content: true}}
+  admin:            {{sees: [audit],      clinical_content: false}}
+  front-desk:       {{sees: [scheduling], clinical_content: false}}
+notifications:                        # email and sms leave the BAA boundary: pointers only
+  push: "You have a new message from your care team."
+  in_app: "New message"
+  email: "You have a new message in your care portal. Log in to view it."
+  sms: "New message in your care portal: {{{{deep_link}}}}"
+"""
+
+
+def _fail(message: str) -> None:
+    stderr.print(f"[bold red]error:[/] {message}", markup=True, highlight=False, soft_wrap=True)
+    sys.exit(EXIT_BAD_INPUT)
+
+
+def _catalog(ctx: click.Context, stack: str) -> tuple[Project, list]:
+    project = Project.find(ctx.obj)
+    load_stack(project, stack)
+    return project, load_catalog(catalog_dir(project.root, stack), display_root=project.root)
+
+
+@click.group()
+def tenants() -> None:
+    """Work with the tenant catalog (stacks/tenants/<stack>/*.yaml)."""
+
+
+@tenants.command()
+@click.option("--stack", "-s", required=True, help="Stack whose catalog to check.")
+@click.option("--strict", is_flag=True, help="Also fail (exit 2) on PHI findings in notification templates.")
+@click.pass_context
+def validate(ctx: click.Context, stack: str, strict: bool) -> None:
+    """Check every tenant file of a stack; report every problem at once (exit 2 if any).
+
+    Schema problems name file:line, the field and the fix. PHI found in notification templates
+    is reported as a warning (the policy pack blocks it at plan/deploy time); --strict makes it
+    an error, for pre-commit hooks.
+    """
+    try:
+        project, entries = _catalog(ctx, stack)
+    except (CatalogError, InputError) as exc:
+        _fail(str(exc))
+    findings = 0
+    for entry in entries:
+        for channel, text in entry.tenant.notifications.model_dump().items():
+            for finding in lint(text):
+                findings += 1
+                stderr.print(f"[yellow]warning:[/] {project.relative(entry.path)}: notifications.{channel}: "
+                             f"{finding.description}", markup=True, highlight=False, soft_wrap=True)
+    if strict and findings:
+        _fail(f"{findings} PHI finding(s) in notification templates; rewrite them as pointers "
+              "(\"You have a new message. Log in to view it.\")")
+    click.echo(f"{len(entries)} tenant file(s) in stacks/tenants/{stack} are valid")
+
+
+@tenants.command("list")
+@click.option("--stack", "-s", required=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.pass_context
+def list_(ctx: click.Context, stack: str, fmt: str) -> None:
+    """List a stack's tenants with residency, regions, retention, BAA and AI flag."""
+    try:
+        project, entries = _catalog(ctx, stack)
+        settings = load_stack(project, stack).settings
+    except (CatalogError, InputError) as exc:
+        _fail(str(exc))
+    rows = []
+    for entry in entries:
+        t = entry.tenant
+        region = settings.region_for(t.residency)
+        rows.append({"id": t.id, "name": t.name, "residency": t.residency,
+                     "cometchat_region": region.cometchat_region, "aws_region": region.aws_region,
+                     "audit_log_days": t.retention.audit_log_days,
+                     "baa": t.baa.reference if t.baa else None, "ai": t.features.ai})
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2))
+        return
+    table = Table(title=f"tenants · stack {stack}", title_justify="left")
+    for column in ("id", "name", "residency", "CometChat", "AWS region", "audit days", "BAA", "AI"):
+        table.add_column(column)
+    for r in rows:
+        table.add_row(r["id"], r["name"], r["residency"], r["cometchat_region"], r["aws_region"],
+                      str(r["audit_log_days"]), r["baa"] or "[yellow]none[/]", "on" if r["ai"] else "off")
+    Console().print(table)
+
+
+@tenants.command()
+def schema() -> None:
+    """Print the tenant file's JSON Schema (point your editor's YAML language server at it)."""
+    document = Tenant.model_json_schema()
+    document["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    document["title"] = "hipaachat tenant file"
+    click.echo(json.dumps(document, indent=2))
+
+
+@tenants.command()
+@click.option("--stack", "-s", required=True)
+@click.argument("tenant_id")
+@click.option("--name", help="Display name (default: derived from the id).")
+@click.option("--residency", type=click.Choice(["us", "eu", "in"]), default="us", show_default=True)
+@click.pass_context
+def new(ctx: click.Context, stack: str, tenant_id: str, name: str | None, residency: str) -> None:
+    """Scaffold stacks/tenants/<stack>/<TENANT_ID>.yaml with safe defaults.
+
+    Refuses an id that is not DNS-safe or already used in the stack. The file is validated
+    before it is written, so a scaffolded tenant always plans.
+    """
+    if not TENANT_ID.match(tenant_id):
+        _fail(f"tenant id '{tenant_id}': use lowercase letters, digits and '-', starting with a letter "
+              "(e.g. sunrise-clinic)")
+    try:
+        project = Project.find(ctx.obj)
+        load_stack(project, stack)
+    except InputError as exc:
+        _fail(str(exc))
+    directory = catalog_dir(project.root, stack)
+    target = directory / f"{tenant_id}.yaml"
+    if target.exists():
+        _fail(f"{project.relative(target)} already exists; tenant ids are never reused")
+    text = NEW_TENANT.format(stack=stack, id=tenant_id, residency=residency,
+                             name=json.dumps(name or tenant_id.replace("-", " ").title()))
+    spec, problems = parse_tenant(text, project.relative(target), tenant_id)
+    if spec is not None and directory.is_dir() and any(directory.glob("*.yaml")):
+        try:
+            taken = {e.tenant.name.casefold() for e in load_catalog(directory, display_root=project.root)}
+        except CatalogError as exc:
+            _fail(f"fix the existing catalog first:\n{exc}")
+        if spec.name.casefold() in taken:
+            _fail(f"name {spec.name!r} is already used in stacks/tenants/{stack}; pass a distinct --name")
+    if problems:
+        _fail("the new tenant would not validate:\n" + "\n".join(f"  {i}" for i in problems))
+    directory.mkdir(parents=True, exist_ok=True)
+    # Write then rename, so an interrupted run never leaves a half-written tenant file behind.
+    staging = directory / f".{tenant_id}.yaml.partial"
+    staging.write_text(text)
+    staging.replace(target)
+    click.echo(f"created {project.relative(target)}; review it, then `hipaachat plan --stack {stack}`")
