@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 
+from scripts.emulator.command import emulator
 from scripts.plan import build_plan
 from scripts.project import InputError, Project
 from scripts.render import render_plan_table
@@ -91,3 +92,4 @@ def plan(ctx: click.Context, stack: str, fmt: str, out: Path | None, no_policies
 
 
 main.add_command(tenants)
+main.add_command(emulator)
