@@ -65,6 +65,12 @@ class Features(_Strict):
     ai: bool = Field(False, description="AI and third-party extensions; off unless BAA-covered")
 
 
+class CometChat(_Strict):
+    """Per-tenant CometChat knobs. Raise key_generation by one to rotate the app's keys."""
+
+    key_generation: int = Field(0, ge=0, description="bump to rotate the app's API keys")
+
+
 class Role(_Strict):
     sees: list[str] = Field(min_length=1)
     clinical_content: bool
@@ -94,6 +100,7 @@ class Tenant(_Strict):
     retention: Retention = Field(default_factory=Retention)
     baa: Baa | None = None
     features: Features = Field(default_factory=Features)
+    cometchat: CometChat = Field(default_factory=CometChat)
     roles: dict[str, Role]
     notifications: Notifications
 

@@ -1,5 +1,8 @@
 """The Tenant component: everything one clinic owns, built from one tenant file.
 
+Parts: access (IAM roles), keys (KMS), credentials (Secrets Manager), template store, audit
+sinks and the CometChat layer (app, roles, safeguards, webhook into the ingest endpoint).
+
 Every child is a descendant of this component and carries the `hipaachat:tenant` tag, so
 the policy pack can prove that nothing of tenant A points at anything of tenant B. All AWS
 resources go through the tenant's own regional provider: residency is decided once, here.
@@ -17,7 +20,9 @@ from components.access import Access, AccessArgs
 from components.catalog import Tenant as TenantSpec
 from components.credentials import Credentials, CredentialsArgs
 from components.keys import Keys, KeysArgs
+from components.cometchat.providers import CometChatConnection
 from components.log_sinks import AuditSinks, AuditSinksArgs
+from components.messaging import Messaging, MessagingArgs
 from components.settings import StackSettings
 from components.tags import tenant_tags
 from components.templates import TemplateStore, TemplateStoreArgs
@@ -89,6 +94,9 @@ class Tenant(pulumi.ComponentResource):
             archive_bucket_name=bucket_name(settings.name_prefix, stack, spec.id, "audit"),
             retention_days=spec.retention.audit_log_days, key_arn=key_arn, tags=tags("audit"),
             protect=production), opts=child)
+        self.messaging = Messaging(f"{spec.id}-cometchat", MessagingArgs(
+            spec=spec, stack=stack, settings=settings, connection=CometChatConnection.from_stack(settings),
+            credentials=self.credentials, sinks=self.sinks, key_arn=key_arn, tags=tags("cometchat")), opts=child)
         self.access.grant(
             key_arn=key_arn,
             secret_arn=self.credentials.secret.arn,
@@ -102,6 +110,8 @@ class Tenant(pulumi.ComponentResource):
             "log_group": self.sinks.log_group.name,
             "archive_bucket": self.sinks.archive.bucket.id,
             "templates_bucket": self.templates.store.bucket.id,
+            "cometchat_app_id": self.messaging.app.app_id,
+            "webhook_url": self.messaging.ingest.url,
         })
 
 

@@ -21,12 +21,14 @@ SUMMARY_LABELS = {
     "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration": "object lock",
     "aws:iam/role:Role": "role",
     "aws:lambda/function:Function": "ingest function",
+    "pulumi-python:dynamic/hipaachat:CometChatApp": "CometChat app",
+    "pulumi-python:dynamic/hipaachat:CometChatRoles": "role matrix",
+    "pulumi-python:dynamic/hipaachat:CometChatExtensions": "safeguards",
+    "pulumi-python:dynamic/hipaachat:CometChatWebhook": "webhook",
 }
 
 
 def _label(resource_type: str) -> str | None:
-    if resource_type.startswith("pulumi-python:dynamic/"):
-        return resource_type.rsplit(":", 1)[-1]
     return SUMMARY_LABELS.get(resource_type)
 
 

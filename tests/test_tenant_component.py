@@ -56,11 +56,16 @@ def test_every_tenant_gets_the_full_set(resources, owner) -> None:
         mine = [r for r in resources if owner.get(r.urn) == tenant]
         kinds = [r.type for r in mine]
         assert kinds.count(KEY) == 1
-        assert kinds.count("aws:secretsmanager/secret:Secret") == 1
+        # app keys + webhook basic auth
+        assert sorted(r.name for r in mine if r.type == "aws:secretsmanager/secret:Secret") == [
+            f"{tenant}-cometchat-credentials", f"{tenant}-webhook-credentials"]
         assert kinds.count(BUCKET) == 2  # template store + audit archive
         assert kinds.count("aws:s3/bucketObjectv2:BucketObjectv2") == 4
         assert kinds.count("aws:cloudwatch/logGroup:LogGroup") == 1
-        assert sorted(r.name for r in mine if r.type == "aws:iam/role:Role") == [f"{tenant}-auditor", f"{tenant}-operator"]
+        assert sorted(r.name for r in mine if r.type == "aws:iam/role:Role") == [
+            f"{tenant}-auditor", f"{tenant}-ingest-role", f"{tenant}-operator"]
+        for kind in ("CometChatApp", "CometChatRoles", "CometChatExtensions", "CometChatWebhook"):
+            assert kinds.count(f"pulumi-python:dynamic/hipaachat:{kind}") == 1, kind
 
 
 def test_everything_descends_from_its_tenant_and_uses_its_regional_provider(resources, owner) -> None:
@@ -70,7 +75,7 @@ def test_everything_descends_from_its_tenant_and_uses_its_regional_provider(reso
         if r.type in ("pulumi:providers:aws", "hipaachat:index:Tenant"):
             continue
         assert r.urn in owner, f"{r.urn} is not under a Tenant"
-        if r.custom:
+        if r.type.startswith("aws:"):
             provider_urn = r.provider.rsplit("::", 1)[0]
             assert owner[provider_urn] == owner[r.urn]
             assert providers[provider_urn].inputs["region"] == regions[owner[r.urn]]
@@ -78,7 +83,7 @@ def test_everything_descends_from_its_tenant_and_uses_its_regional_provider(reso
 
 def test_taggable_resources_carry_their_tenant_tag(resources, owner) -> None:
     tagged = [r for r in resources if r.type in TAGGABLE]
-    assert len(tagged) == 3 * 11
+    assert len(tagged) == 3 * 13
     for r in tagged:
         assert r.inputs["tags"][TENANT_TAG] == owner[r.urn]
 
@@ -93,8 +98,9 @@ def test_kms_key_rotates_has_a_long_deletion_window_and_no_wildcard_principal(re
             assert statement["Principal"] != "*" and statement["Principal"].get("AWS") != "*"
         tenant = owner[key.urn]
         role_principals = {s["Principal"]["AWS"] for s in statements if s["Sid"].startswith("Tenant") and "AWS" in s["Principal"]}
-        roles = {r.outputs["arn"] for r in of_type(resources, "aws:iam/role:Role", tenant, owner)}
-        assert role_principals == roles  # only this tenant's roles, nobody else's
+        roles = {r.outputs["arn"] for r in of_type(resources, "aws:iam/role:Role", tenant, owner)
+                 if not r.name.endswith("-ingest-role")}
+        assert role_principals == roles  # only this tenant's operator and auditor, nobody else's
 
 
 def test_buckets_are_encrypted_with_their_own_tenants_key(resources, owner) -> None:
@@ -153,6 +159,8 @@ def test_audit_sinks_keep_six_years_under_compliance_lock_and_outlive_the_tenant
 
 def test_roles_trust_only_this_tenants_principals_and_grant_only_its_resources(resources, owner) -> None:
     for role in of_type(resources, "aws:iam/role:Role"):
+        if role.name.endswith("-ingest-role"):
+            continue  # trusted by Lambda only (tests/ingest)
         [statement] = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
         assert statement["Principal"] == {"AWS": "arn:aws:iam::123456789012:root"}
         assert statement["Condition"]["StringEquals"] == {f"aws:PrincipalTag/{TENANT_TAG}": owner[role.urn]}
@@ -161,6 +169,8 @@ def test_roles_trust_only_this_tenants_principals_and_grant_only_its_resources(r
         if r.urn in owner and "arn" in r.outputs:
             arns_by_tenant.setdefault(owner[r.urn], set()).add(r.outputs["arn"])
     for policy in of_type(resources, "aws:iam/rolePolicy:RolePolicy"):
+        if "-ingest-" in policy.name:
+            continue  # the ingest role's policy has its own tests (tests/ingest)
         tenant = owner[policy.urn]
         for statement in json.loads(policy.inputs["policy"])["Statement"]:
             targets = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
@@ -184,3 +194,34 @@ def test_stack_region_override_moves_a_residency(project_root: Path) -> None:
     regions = {r.name: r.inputs["region"] for r in resources if r.type == "pulumi:providers:aws"}
     assert regions == {"lindenhof-praxis-aws": "eu-west-1", "lotus-health-aws": "ap-south-1",
                        "sunrise-clinic-aws": "us-east-2"}
+
+
+SECRET_SIG = "4dabf18193072939515e22adb298388d"
+
+
+def is_secret(value) -> bool:
+    return isinstance(value, dict) and value.get(SECRET_SIG) == "1b47061264138c4ac30d75fd1eb44270"
+
+
+def test_cometchat_app_is_in_the_residency_region_and_its_keys_are_only_secrets(resources, owner) -> None:
+    regions = {"sunrise-clinic": "us", "lindenhof-praxis": "eu", "lotus-health": "in"}
+    apps = of_type(resources, "pulumi-python:dynamic/hipaachat:CometChatApp")
+    assert len(apps) == 3
+    for app in apps:
+        assert app.inputs["region"] == regions[owner[app.urn]]
+        assert set(app.options.additional_secret_outputs) >= {"fullAccessKey", "authOnlyKey"}
+        assert is_secret(app.inputs["managementKey"]) and is_secret(app.inputs["managementSecret"])
+        assert not app.options.protect  # prototype: replacement allowed
+    for version in of_type(resources, "aws:secretsmanager/secretVersion:SecretVersion"):
+        assert is_secret(version.inputs["secretString"])
+    for hook in of_type(resources, "pulumi-python:dynamic/hipaachat:CometChatWebhook"):
+        assert is_secret(hook.inputs["password"])
+        assert hook.inputs["webhookUrl"].endswith("/webhook")
+    for ext in of_type(resources, "pulumi-python:dynamic/hipaachat:CometChatExtensions"):
+        assert ext.inputs["features"] == {"ai": False}
+
+
+def test_production_refuses_to_replace_a_cometchat_app(project_root: Path) -> None:
+    resources = _run(project_root, "local", {"hipaachat:environment": "production"})
+    apps = [r for r in resources if r.type == "pulumi-python:dynamic/hipaachat:CometChatApp"]
+    assert len(apps) == 3 and all(app.options.protect for app in apps)

@@ -1,0 +1,143 @@
+"""How the CometChat providers learn where CometChat is and how to authenticate.
+
+Chosen approach: **endpoints and credentials are the resource's own inputs; credentials are
+always Pulumi secrets; client tuning (timeouts, retry budget) is provider config.**
+
+Why inputs rather than `configure()` for endpoints and credentials:
+* `delete` and `refresh` run from state alone, possibly years later and after the stack's
+  config has changed. The state must say which API the app lives behind; inputs put the
+  management URL and REST template there, next to the app id.
+* Secretness stays per value and survives the round trip: the resource classes wrap every
+  credential in `Output.secret`, the engine stores secret inputs encrypted, and the provider
+  echoes them under the same names so the engine re-marks the outputs secret too
+  (`annotateSecrets`). Nothing secret is captured in the provider object, so its pickle holds
+  no credential (it stays secret anyway: `serialize_as_secret_always` is left True).
+* Rotating the Management API key/secret is an ordinary update that rewrites the stored
+  values (the app itself is untouched), so later deletes use the current credentials.
+* The trade-off: the credentials are stored (encrypted) once per resource rather than once
+  per stack, and a rotation touches every tenant's resources in one `pulumi up`.
+
+Client tuning is operational, not desired state, so it comes from `configure()` (stack config
+`hipaachat:cometchatClient`, optional, e.g. `{"timeoutSeconds": 10, "maxAttempts": 5}`):
+changing a timeout must not show every tenant as changed. The engine passes the stack's config
+to dynamic providers' `configure()` (pulumi >= 3.139); without it the defaults apply.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pulumi
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+
+from components.catalog import TENANT_ID
+from components.cometchat.models import Region
+from components.cometchat.retry import RetryPolicy
+from components.settings import NAMESPACE, CometChatEndpoints, StackSettings
+
+CLIENT_CONFIG_KEY = f"{NAMESPACE}:cometchatClient"
+MANAGEMENT_KEY_CONFIG = "cometchatManagementKey"
+MANAGEMENT_SECRET_CONFIG = "cometchatManagementSecret"
+
+
+class CometChatConnection(BaseModel):
+    """What the Tenant component hands every CometChat resource (program side).
+
+    `management_key`/`management_secret` are Outputs (normally secret config); the resource
+    classes mark them secret again, so a plain string passed here still never lands in plain state.
+    """
+
+    model_config = ConfigDict(arbitrary_types_allowed=True, frozen=True)
+
+    endpoints: CometChatEndpoints = Field(default_factory=CometChatEndpoints)
+    management_key: pulumi.Output | str
+    management_secret: pulumi.Output | str
+
+    @classmethod
+    def from_stack(cls, settings: StackSettings, config: pulumi.Config | None = None) -> "CometChatConnection":
+        """Endpoints from the stack settings, credentials from secret stack config."""
+        config = config or pulumi.Config(NAMESPACE)
+        return cls(endpoints=settings.cometchat,
+                   management_key=config.require_secret(MANAGEMENT_KEY_CONFIG),
+                   management_secret=config.require_secret(MANAGEMENT_SECRET_CONFIG))
+
+    def management_inputs(self) -> dict[str, Any]:
+        """Resource inputs for resources that call the Management API."""
+        return {
+            "managementUrl": self.endpoints.management_url,
+            "managementKey": pulumi.Output.secret(self.management_key),
+            "managementSecret": pulumi.Output.secret(self.management_secret),
+        }
+
+    def rest_inputs(self) -> dict[str, Any]:
+        """Resource inputs for resources that call an app's REST v3 API."""
+        return {"restUrl": self.endpoints.rest_url}
+
+
+class ClientConfigError(ValueError):
+    """`hipaachat:cometchatClient` cannot be used; the message says what to write instead."""
+
+
+# -- provider side ---------------------------------------------------------------------------
+class ManagementAccess(BaseModel):
+    """The Management API inputs as a provider receives them (plain values, in memory only)."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="ignore")
+
+    management_url: str = Field(alias="managementUrl", min_length=1)
+    management_key: SecretStr = Field(alias="managementKey")
+    management_secret: SecretStr = Field(alias="managementSecret")
+
+    def management_outputs(self) -> dict[str, str]:
+        """Echoed under the input names so the engine keeps them secret in the outputs."""
+        return {"managementUrl": self.management_url,
+                "managementKey": self.management_key.get_secret_value(),
+                "managementSecret": self.management_secret.get_secret_value()}
+
+
+class AppAccess(BaseModel):
+    """One app's REST v3 access as a provider receives it."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="ignore")
+
+    tenant_id: str = Field(alias="tenantId", pattern=TENANT_ID.pattern)
+    app_id: str = Field(alias="appId", min_length=1)
+    region: Region
+    rest_url: str = Field(alias="restUrl", pattern=r"\{app_id\}")
+    api_key: SecretStr = Field(alias="apiKey")
+
+    def app_outputs(self) -> dict[str, Any]:
+        return {"tenantId": self.tenant_id, "appId": self.app_id, "region": self.region,
+                "restUrl": self.rest_url, "apiKey": self.api_key.get_secret_value()}
+
+
+class ClientTuning(BaseModel):
+    """`hipaachat:cometchatClient`: per-call timeout and retry budget (defaults suit CometChat)."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+
+    timeout_seconds: float = Field(10.0, alias="timeoutSeconds", gt=0)
+    max_attempts: int = Field(5, alias="maxAttempts", ge=1)
+    max_total_seconds: float = Field(60.0, alias="maxTotalSeconds", gt=0)
+    base_delay_seconds: float = Field(0.5, alias="baseDelaySeconds", ge=0)
+    max_delay_seconds: float = Field(20.0, alias="maxDelaySeconds", ge=0)
+
+    @classmethod
+    def from_config(cls, raw: Any) -> "ClientTuning":
+        """Config values arrive as JSON strings (objects) or not at all."""
+        if raw is None:
+            return cls()
+        try:
+            return cls.model_validate(json.loads(raw) if isinstance(raw, str) else raw)
+        except ValueError as exc:  # pydantic.ValidationError is one too
+            problems = (", ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+                        if isinstance(exc, ValidationError) else "not valid JSON")
+            raise ClientConfigError(
+                f"{CLIENT_CONFIG_KEY} is invalid ({problems}). Expected an object such as "
+                '{"timeoutSeconds": 10, "maxAttempts": 5, "maxTotalSeconds": 60}, or remove the key '
+                "to use the defaults.") from None
+
+    def retry_policy(self) -> RetryPolicy:
+        return RetryPolicy(max_attempts=self.max_attempts, max_total_seconds=self.max_total_seconds,
+                           base_delay_seconds=self.base_delay_seconds, max_delay_seconds=self.max_delay_seconds)
