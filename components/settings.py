@@ -83,6 +83,8 @@ class StackSettings(BaseModel):
     cometchat_plan: CometChatPlan = Field(default_factory=CometChatPlan, alias="cometchatPlan")
     baa_covered_features: list[str] = Field(default_factory=list, alias="baaCoveredFeatures")
     policy: dict[str, Literal["advisory", "mandatory", "disabled"]] = Field(default_factory=dict)
+    # Timeouts and retry budget of the CometChat client (components.cometchat.providers.connection.ClientTuning).
+    cometchat_client: dict[str, Any] | None = Field(None, alias="cometchatClient")
     # Prefix of globally unique names (S3 buckets); change it if another AWS account already uses ours.
     name_prefix: str = Field("hipaachat", alias="namePrefix", pattern=r"^[a-z][a-z0-9-]{1,20}$")
 
@@ -94,6 +96,16 @@ class StackSettings(BaseModel):
             merged: dict[str, Any] = {k: v.model_dump(by_alias=True) for k, v in DEFAULT_REGIONS.items()}
             merged.update(value)
             return merged
+        return value
+
+    @field_validator("cometchat_client")
+    @classmethod
+    def _client_tuning(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        if value is not None:
+            # Imported here: the providers import this module.
+            from components.cometchat.providers.connection import ClientTuning
+
+            ClientTuning.model_validate(value)
         return value
 
     def region_for(self, residency: str) -> Region:

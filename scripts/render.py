@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections import Counter
 
 from rich.console import Console
+from rich.padding import Padding
 from rich.table import Table
+from rich.text import Text
 
 from scripts.plan import PlanReport
 
@@ -32,33 +34,44 @@ def _label(resource_type: str) -> str | None:
     return SUMMARY_LABELS.get(resource_type)
 
 
+def _summary(tenant) -> str:
+    kinds = Counter(label for r in tenant.resources if (label := _label(r.type)))
+    order = [*SUMMARY_LABELS.values(), *sorted(set(kinds) - set(SUMMARY_LABELS.values()))]
+    return ", ".join(f"{kinds[k]} {k}s" if kinds[k] > 1 else k for k in dict.fromkeys(order) if k in kinds)
+
+
 def render_plan_table(report: PlanReport, console: Console) -> None:
+    summaries = {t.id: _summary(t) for t in report.tenants}
+    # Tenants built from the same component look alike; say it once rather than on every row.
+    shared = len(set(summaries.values())) == 1
     table = Table(title=f"hipaachat plan · stack {report.stack} ({report.environment})", title_justify="left")
-    table.add_column("tenant", style="bold")
-    table.add_column("residency")
-    table.add_column("CometChat")
-    table.add_column("AWS region")
+    table.add_column("tenant", style="bold", no_wrap=True)
+    table.add_column("residency: CometChat / AWS", no_wrap=True)
     table.add_column("resources", justify="right")
-    table.add_column("what gets deployed")
-    table.add_column("policy", justify="center")
+    if not shared:
+        table.add_column("what gets deployed", ratio=1)
+    table.add_column("policy", justify="center", no_wrap=True)
     per_tenant = Counter(v.tenant for v in report.violations if v.enforcement == "mandatory")
     for tenant in report.tenants:
-        kinds = Counter(label for r in tenant.resources if (label := _label(r.type)))
-        order = [*SUMMARY_LABELS.values(), *sorted(set(kinds) - set(SUMMARY_LABELS.values()))]
-        summary = ", ".join(f"{kinds[k]} {k}s" if kinds[k] > 1 else k for k in dict.fromkeys(order) if k in kinds)
         blocked = per_tenant.get(tenant.id, 0)
-        table.add_row(tenant.id, tenant.residency, tenant.cometchat_region, tenant.aws_region,
-                      str(len(tenant.resources)), summary,
-                      f"[red]{blocked} blocked[/]" if blocked else "[green]ok[/]")
+        row = [tenant.id, f"{tenant.residency}: {tenant.cometchat_region} / {tenant.aws_region}",
+               str(len(tenant.resources)), *([] if shared else [summaries[tenant.id]]),
+               f"[red]{blocked} blocked[/]" if blocked else "[green]ok[/]"]
+        table.add_row(*row)
     console.print(table)
+    if shared and summaries:
+        console.print(f"each tenant: {next(iter(summaries.values()))}", highlight=False)
     if report.violations:
-        violations = Table(title="policy violations", title_justify="left")
-        for column in ("enforcement", "policy", "tenant", "message"):
-            violations.add_column(column)
-        for v in sorted(report.violations, key=lambda v: (v.enforcement != "mandatory", v.tenant or "", v.policy)):
-            style = "red" if v.enforcement == "mandatory" else "yellow"
-            violations.add_row(f"[{style}]{v.enforcement}[/]", v.policy, v.tenant or "(stack)", v.message)
-        console.print(violations)
+        # One entry per (policy, message): the same finding on many tenants reads once.
+        grouped: dict[tuple[str, str, str], list[str]] = {}
+        for v in report.violations:
+            grouped.setdefault((v.enforcement, v.policy, v.message), []).append(v.tenant or "(stack)")
+        console.print("[bold]policy violations[/]")
+        for (enforcement, policy, message), tenants in sorted(grouped.items(), key=lambda i: (i[0][0] != "mandatory", i[0][1])):
+            style = "red" if enforcement == "mandatory" else "yellow"
+            console.print(f"  [{style}]{enforcement}[/] [bold]{policy}[/] · {', '.join(sorted(tenants))}",
+                          highlight=False)
+            console.print(Padding(Text(message), (0, 0, 0, 6)))
     if report.waived:
         waived = Table(title="waived (valid waivers)", title_justify="left")
         for column in ("policy", "tenant", "expires", "approved by", "reason"):
