@@ -1,0 +1,298 @@
+"""The engine's side of the Analyzer protocol: run a policy pack exactly as `pulumi preview` would.
+
+`PolicyPackProcess` starts the pack the way the Pulumi CLI's Python language host does
+(`python -u -m pulumi.policy <engine> <packDir>`, cwd = pack dir, the stack's config in
+PULUMI_CONFIG), reads the port it prints, and speaks `pulumirpc.Analyzer` to it: GetAnalyzerInfo,
+ConfigureStack, Configure (policy config reconciled as the engine does), Analyze for every
+resource (inputs, options and provider; parents before children, as the step generator sends
+them) and AnalyzeStack for the whole stack (outputs, parent, dependencies, property
+dependencies, provider). Wire details live in `scripts.analyzer_wire`.
+
+Throughput: a Python gRPC server costs about half a millisecond per call, so a 1,000-tenant
+stack spends most of its policy time in Analyze round trips. The client keeps up to
+MAX_IN_FLIGHT calls in flight and, for large stacks, spreads tenants over more pack processes
+(one per core, `processes`): each is a complete pack started the same way, a tenant's whole
+subtree goes to one of them (the pack learns where resources sit from their parents), and the
+first one alone analyzes the whole stack, so every stack-wide finding appears once.
+
+Secret values travel wrapped in Pulumi's secret envelope, as the engine sends them; the pack
+unwraps them. Nothing secret reaches a `PolicyOutcome`: messages are scrubbed of every secret
+value the stack holds before they leave this module.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import os
+import queue
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import grpc
+from google.protobuf import empty_pb2, json_format
+from pulumi.runtime import proto
+from pulumi.runtime.proto import analyzer_pb2_grpc
+from pydantic import BaseModel, Field
+
+from policies.hipaa.waiver_report import WAIVER_POLICY, decode
+from scripts.analyzer_wire import (
+    LEVELS,
+    PolicyConfigError,
+    Scrubber,
+    WireStack,
+    config_string,
+    policy_config_request,
+    reconcile,
+    tenant_owners,
+    waves,
+)
+from scripts.models import CapturedResource, Enforcement, Violation, Waived
+
+__all__ = ["AnalyzerInfo", "PolicyConfigError", "PolicyInfo", "PolicyOutcome", "PolicyPackError",
+           "PolicyPackProcess"]
+
+STARTUP_TIMEOUT_SECONDS = 60.0
+RPC_TIMEOUT_SECONDS = 600.0
+# Analyze calls in flight per pack process: enough to keep its four gRPC workers busy.
+MAX_IN_FLIGHT = 32
+# Below this many resources one pack process is faster than starting another (~1 s each).
+RESOURCES_PER_EXTRA_PROCESS = 3000
+STDERR_TAIL_LINES = 40
+DEATH_GRACE_SECONDS = 2.0
+_CHANNEL_OPTIONS = [("grpc.max_receive_message_length", 1 << 30), ("grpc.max_send_message_length", 1 << 30)]
+
+
+class PolicyPackError(RuntimeError):
+    """The policy pack could not be started or stopped answering; the message carries its stderr tail."""
+
+
+class PolicyInfo(BaseModel):
+    name: str
+    description: str
+    enforcement: Enforcement
+    config_schema: dict[str, Any] = Field(default_factory=dict)
+
+
+class AnalyzerInfo(BaseModel):
+    name: str
+    version: str
+    policies: list[PolicyInfo]
+
+
+class PolicyOutcome(BaseModel):
+    violations: list[Violation] = Field(default_factory=list)
+    waived: list[Waived] = Field(default_factory=list)
+    policies: list[str] = Field(default_factory=list)
+
+    @property
+    def blocked(self) -> bool:
+        """A real deployment would be refused: some mandatory policy is violated."""
+        return any(v.enforcement == "mandatory" for v in self.violations)
+
+
+class _PackProcess:
+    """One running pack: the subprocess, its output pumps and a channel to its Analyzer service."""
+
+    def __init__(self, pack_dir: Path, env: Mapping[str, str], startup_timeout: float) -> None:
+        self.pack_dir = pack_dir
+        self._stderr: collections.deque[str] = collections.deque(maxlen=STDERR_TAIL_LINES)
+        self._process = subprocess.Popen(
+            [sys.executable, "-u", "-m", "pulumi.policy", "127.0.0.1:0", str(pack_dir)],
+            cwd=pack_dir, env=dict(env), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        lines: queue.Queue[str | None] = queue.Queue()
+        threading.Thread(target=_pump, args=(self._process.stdout, lines.put, lines.put), daemon=True).start()
+        self._stderr_pump = threading.Thread(target=_pump, args=(self._process.stderr, self._stderr.append),
+                                             daemon=True)
+        self._stderr_pump.start()
+        try:
+            first = lines.get(timeout=startup_timeout)
+        except queue.Empty:
+            self.close()
+            raise PolicyPackError(self.died(f"did not print its port within {startup_timeout:.0f}s")) from None
+        if first is None or not first.strip().isdigit():
+            self.close()
+            raise PolicyPackError(self.died("exited before serving" if first is None else f"printed {first!r}"))
+        self._channel = grpc.insecure_channel(f"127.0.0.1:{int(first)}", options=_CHANNEL_OPTIONS)
+        self.stub = analyzer_pb2_grpc.AnalyzerStub(self._channel)
+
+    def call(self, what: str, method: Callable[..., Any], request: Any) -> Any:
+        try:
+            return method(request, timeout=RPC_TIMEOUT_SECONDS)
+        except grpc.RpcError as exc:
+            raise PolicyPackError(self.died(f"failed during {what}: {_rpc_detail(exc)}")) from exc
+
+    def analyze(self, requests: Iterable[Any]) -> list[tuple[Any, Any]]:
+        """(request, response) for each Analyze request, up to MAX_IN_FLIGHT at a time."""
+        results, pending = [], collections.deque()
+        for request in requests:
+            pending.append((request, self.stub.Analyze.future(request, timeout=RPC_TIMEOUT_SECONDS)))
+            if len(pending) >= MAX_IN_FLIGHT:
+                results.append(self._settle(*pending.popleft()))
+        results += [self._settle(*item) for item in pending]
+        return results
+
+    def _settle(self, request: Any, future: Any) -> tuple[Any, Any]:
+        try:
+            return request, future.result()
+        except grpc.RpcError as exc:
+            raise PolicyPackError(self.died(f"failed to Analyze {request.urn}: {_rpc_detail(exc)}")) from exc
+
+    def died(self, what: str) -> str:
+        """An error message for a failed call: whether the pack exited, and the last lines it wrote to stderr."""
+        try:  # a failed call usually means the process is exiting: give it a moment to finish and flush
+            code: int | None = self._process.wait(timeout=DEATH_GRACE_SECONDS)
+            self._stderr_pump.join(timeout=DEATH_GRACE_SECONDS)
+        except subprocess.TimeoutExpired:
+            code = None
+        state = f"exited with code {code}" if code is not None else "still running"
+        tail = "\n".join(self._stderr) or "(no stderr output)"
+        return f"policy pack {self.pack_dir} {what} ({state}). Last stderr lines:\n{tail}"
+
+    def close(self) -> None:
+        if getattr(self, "_channel", None) is not None:
+            self._channel.close()
+        if self._process.poll() is None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+
+
+class PolicyPackProcess:
+    """A running policy pack, used as a context manager: `with PolicyPackProcess(dir, ...) as pack:`.
+
+    `stack_config` is the stack's config as `namespace:key -> value` (what PULUMI_CONFIG carries);
+    `policy_config` is the `--policy-pack-config` equivalent; `env` adds environment variables
+    (e.g. HIPAACHAT_WAIVERS, HIPAACHAT_TODAY); `processes` caps the pack processes used for
+    large stacks (default: one per core, at most 2).
+    """
+
+    def __init__(self, pack_dir: Path, *, stack_config: Mapping[str, Any] | None = None, project: str = "hipaachat",
+                 stack: str = "dev", policy_config: Mapping[str, Any] | None = None,
+                 env: Mapping[str, str] | None = None, processes: int | None = None,
+                 startup_timeout: float = STARTUP_TIMEOUT_SECONDS) -> None:
+        self.pack_dir = Path(pack_dir).resolve()
+        self.stack_config = {k: config_string(v) for k, v in (stack_config or {}).items()}
+        self.project, self.stack = project, stack
+        self.policy_config = dict(policy_config or {})
+        self.extra_env = dict(env or {})
+        self.max_processes = max(1, processes if processes is not None else min(2, os.cpu_count() or 1))
+        self.startup_timeout = startup_timeout
+        self.info: AnalyzerInfo | None = None
+        self._packs: list[_PackProcess] = []
+        self._configure: Any = None
+
+    def __enter__(self) -> "PolicyPackProcess":
+        self.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def start(self) -> None:
+        if not (self.pack_dir / "PulumiPolicy.yaml").is_file():
+            raise PolicyPackError(f"{self.pack_dir} is not a policy pack (no PulumiPolicy.yaml)")
+        primary = _PackProcess(self.pack_dir, self._env(), self.startup_timeout)
+        self._packs.append(primary)
+        raw = primary.call("GetAnalyzerInfo", primary.stub.GetAnalyzerInfo, empty_pb2.Empty())
+        self.info = AnalyzerInfo(name=raw.name, version=raw.version, policies=[PolicyInfo(
+            name=p.name, description=p.description, enforcement=LEVELS[p.enforcementLevel],
+            config_schema=json_format.MessageToDict(p.configSchema)) for p in raw.policies])
+        self._configure = policy_config_request(reconcile(
+            {p.name: (p.enforcement, p.config_schema) for p in self.info.policies}, self.policy_config, raw.name))
+        self._handshake(primary)
+
+    def close(self) -> None:
+        for pack in self._packs:
+            pack.close()
+        self._packs = []
+
+    def analyze(self, resources: Sequence[CapturedResource]) -> PolicyOutcome:
+        """Analyze every resource, then the stack, and attribute each finding to its tenant."""
+        if not self._packs or self.info is None:
+            raise PolicyPackError("the policy pack is not running; use PolicyPackProcess as a context manager")
+        wire = WireStack(resources)
+        owner = tenant_owners(resources)
+        packs = self._packs_for(len(resources))
+        shards: list[list[CapturedResource]] = [[] for _ in packs]
+        slot = {tenant: i % len(packs) for i, tenant in enumerate(sorted(set(owner.values())))}
+        for resource in resources:
+            shards[slot.get(owner.get(resource.urn, ""), 0)].append(resource)
+
+        def analyze_shard(index: int) -> list[tuple[Any, str]]:
+            found = []
+            for wave in waves(shards[index]):
+                for request, response in packs[index].analyze(wire.analyze_request(r) for r in wave):
+                    found += [(d, d.urn or request.urn) for d in response.diagnostics]
+            return found
+
+        # The stack request is built while the packs work through the Analyze calls.
+        with ThreadPoolExecutor(max_workers=len(packs) + 1) as pool:
+            stack_request = pool.submit(wire.stack_request)
+            diagnostics = [d for found in pool.map(analyze_shard, range(len(packs))) for d in found]
+            request = stack_request.result()
+        primary = packs[0]
+        diagnostics += [(d, d.urn) for d in primary.call("AnalyzeStack", primary.stub.AnalyzeStack,
+                                                          request).diagnostics]
+        return self._outcome(diagnostics, resources, owner)
+
+    def _packs_for(self, count: int) -> list[_PackProcess]:
+        wanted = min(self.max_processes, 1 + count // RESOURCES_PER_EXTRA_PROCESS)
+        while len(self._packs) < wanted:
+            pack = _PackProcess(self.pack_dir, self._env(), self.startup_timeout)
+            self._packs.append(pack)
+            self._handshake(pack)
+        return self._packs[:wanted]
+
+    def _handshake(self, pack: _PackProcess) -> None:
+        pack.call("ConfigureStack", pack.stub.ConfigureStack, proto.AnalyzerStackConfigureRequest(
+            stack=self.stack, project=self.project, organization="organization", dry_run=True,
+            config=self.stack_config))
+        pack.call("Configure", pack.stub.Configure, self._configure)
+
+    def _env(self) -> dict[str, str]:
+        return {**os.environ, **self.extra_env, "PULUMI_CONFIG": json.dumps(self.stack_config),
+                "PULUMI_CONFIG_SECRET_KEYS": "[]", "PULUMI_PROJECT": self.project, "PULUMI_STACK": self.stack,
+                "PULUMI_DRY_RUN": "true"}
+
+    def _outcome(self, diagnostics: list[tuple[Any, str]], resources: Sequence[CapturedResource],
+                 owner: Mapping[str, str]) -> PolicyOutcome:
+        scrub = Scrubber(resources) if diagnostics else None
+        violations: list[Violation] = []
+        waived: list[Waived] = []
+        for diagnostic, urn in diagnostics:
+            message = scrub(diagnostic.message) if scrub else diagnostic.message
+            record = decode(message) if diagnostic.policyName == WAIVER_POLICY else None
+            if record is not None:
+                waived.append(Waived(policy=record.policy, tenant=owner.get(record.urn or "") or record.tenant,
+                                     urn=record.urn, message=record.message, reason=record.reason,
+                                     approved_by=record.approved_by, expires=record.expires))
+            else:
+                violations.append(Violation(
+                    policy=diagnostic.policyName, enforcement=LEVELS[diagnostic.enforcementLevel],
+                    tenant=owner.get(urn), urn=urn or None, message=message))
+        return PolicyOutcome(violations=violations, waived=waived,
+                             policies=[p.name for p in self.info.policies] if self.info else [])
+
+
+def _pump(stream: Any, sink: Callable[[str], None], done: Callable[[None], None] | None = None) -> None:
+    """Forward a pipe line by line so the pack never blocks on a full pipe; `done(None)` marks its end."""
+    for raw in iter(stream.readline, b""):
+        sink(raw.decode("utf-8", "replace").rstrip("\n"))
+    stream.close()
+    if done is not None:
+        done(None)
+
+
+def _rpc_detail(exc: grpc.RpcError) -> str:
+    code = exc.code() if hasattr(exc, "code") else None
+    details = exc.details() if hasattr(exc, "details") else str(exc)
+    return f"{code.name if code else 'RPC error'}: {details}"

@@ -1,0 +1,111 @@
+"""Notification templates, the AI boundary and production gates through the real Analyzer protocol."""
+
+from __future__ import annotations
+
+from tests.policies.conftest import PRODUCTION, only, two_tenants
+
+INCOMPLETE_PRODUCTION = {"hipaachat:environment": "production", "hipaachat:baaCoveredFeatures": '["ai"]'}
+
+
+def _template(stack, name: str, text: str) -> None:
+    obj = stack.get(name)
+    obj.inputs["content"] = obj.outputs["content"] = text
+
+
+def test_pointer_templates_pass(analyze):
+    outcome = analyze(two_tenants())
+    assert only(outcome, "notifications-email-sms-phi-free") == []
+    assert only(outcome, "notifications-push-in-app-phi-free") == []
+
+
+def test_patient_name_in_sms_template_is_refused(analyze):
+    stack = two_tenants()
+    _template(stack, "alpha-template-sms", "Hi Maria Lopez, your lab results are ready: {{deep_link}}")
+    found = only(analyze(stack), "notifications-email-sms-phi-free")
+    assert [(v.enforcement, v.tenant, v.urn) for v in found] == [
+        ("mandatory", "alpha", stack.get("alpha-template-sms").urn)]
+    assert "name" in found[0].message and "clinical term" in found[0].message
+    assert "Maria" not in found[0].message and "Lopez" not in found[0].message  # never echoes the PHI
+
+
+def test_disallowed_placeholder_in_email_is_refused(analyze):
+    stack = two_tenants()
+    _template(stack, "bravo-template-email", "{{patient_name}}: a message about {{diagnosis}} is waiting.")
+    found = only(analyze(stack), "notifications-email-sms-phi-free")
+    assert [(v.tenant, v.enforcement) for v in found] == [("bravo", "mandatory")]
+    assert "{{patient_name}}" in found[0].message and "{{diagnosis}}" in found[0].message
+
+
+def test_phi_in_push_template_is_advisory(analyze):
+    stack = two_tenants()
+    _template(stack, "alpha-template-push", "Dr. Smith sent you a message")
+    outcome = analyze(stack)
+    assert [(v.enforcement, v.tenant) for v in only(outcome, "notifications-push-in-app-phi-free")] == [
+        ("advisory", "alpha")]
+    assert only(outcome, "notifications-email-sms-phi-free") == []
+
+
+def test_ai_feature_without_baa_coverage_blocks_production(analyze):
+    stack = two_tenants("production", ai=True)
+    outcome = analyze(stack, PRODUCTION)
+    found = only(outcome, "ai-features-baa-covered")
+    assert {(v.enforcement, v.tenant, v.urn) for v in found} == {
+        ("mandatory", "alpha", stack.get("alpha").urn),
+        ("mandatory", "alpha", stack.get("alpha-cometchat-extensions").urn)}
+
+
+def test_explicitly_enabled_extension_needs_baa_coverage(analyze):
+    stack = two_tenants("production")
+    extensions = stack.get("bravo-cometchat-extensions")
+    extensions.inputs["enabled"] = ["smart-reply"]
+    found = only(analyze(stack, PRODUCTION), "ai-features-baa-covered")
+    assert [(v.enforcement, v.tenant, v.urn) for v in found] == [("mandatory", "bravo", extensions.urn)]
+    assert "smart-reply" in found[0].message
+
+
+def test_ai_feature_is_advisory_in_prototype(analyze):
+    found = only(analyze(two_tenants(ai=True)), "ai-features-baa-covered")
+    assert [(v.enforcement, v.tenant) for v in found] == [("advisory", "alpha")] * 2
+
+
+def test_ai_feature_listed_as_baa_covered_passes(analyze):
+    stack = two_tenants("production")
+    stack.get("alpha").inputs["features"] = {"ai": True}
+    assert only(analyze(stack, INCOMPLETE_PRODUCTION), "ai-features-baa-covered") == []
+
+
+def test_production_tenant_without_baa_is_refused(analyze):
+    stack = two_tenants("production", baa=None)
+    found = only(analyze(stack, PRODUCTION), "production-baa-attested")
+    assert [(v.enforcement, v.tenant, v.urn) for v in found] == [("mandatory", "alpha", stack.get("alpha").urn)]
+
+
+def test_missing_baa_is_advisory_in_prototype(analyze):
+    found = only(analyze(two_tenants(baa=None)), "production-baa-attested")
+    assert [(v.enforcement, v.tenant) for v in found] == [("advisory", "alpha")]
+
+
+def test_baa_dated_in_the_future_is_refused(analyze):
+    stack = two_tenants("production", baa={"signed": "2026-07-01", "reference": "BAA-FUTURE-1"})
+    found = only(analyze(stack, PRODUCTION), "production-baa-attested")
+    assert [(v.enforcement, v.tenant) for v in found] == [("mandatory", "alpha")]
+    assert "after today (2026-06-15)" in found[0].message
+
+
+def test_production_without_hipaa_eligible_plan_is_refused(analyze):
+    assert only(analyze(two_tenants("production"), PRODUCTION), "production-cometchat-plan-hipaa-eligible") == []
+    found = only(analyze(two_tenants("production"), INCOMPLETE_PRODUCTION), "production-cometchat-plan-hipaa-eligible")
+    assert {(v.enforcement, v.tenant) for v in found} == {("mandatory", "alpha"), ("mandatory", "bravo")}
+
+
+def test_unprotected_production_cometchat_app_is_refused(analyze):
+    stack = two_tenants("production")
+    assert only(analyze(stack, PRODUCTION), "production-cometchat-app-protected") == []
+    stack.get("bravo-cometchat-app").options.protect = False
+    found = only(analyze(stack, PRODUCTION), "production-cometchat-app-protected")
+    assert [(v.enforcement, v.tenant, v.urn) for v in found] == [
+        ("mandatory", "bravo", stack.get("bravo-cometchat-app").urn)]
+
+
+def test_prototype_apps_may_be_replaced(analyze):
+    assert only(analyze(two_tenants()), "production-cometchat-app-protected") == []
