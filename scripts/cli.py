@@ -76,7 +76,9 @@ def plan(ctx: click.Context, stack: str, fmt: str, out: Path | None, no_policies
         project = _project(ctx)
         with stderr.status(f"planning stack {stack}") as status:
             report = build_plan(project, stack, policies=not no_policies,
-                                progress=lambda msg: status.update(f"{stack}: {msg}"))
+                                progress=lambda msg: status.update(f"{stack}: {msg}"),
+                                warn=lambda msg: stderr.print(f"[yellow]warning:[/] {msg}", highlight=False,
+                                                              soft_wrap=True))
     except InputError as exc:
         stderr.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False, soft_wrap=True)
         sys.exit(EXIT_BAD_INPUT)

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pulumi
 from pydantic import BaseModel, Field
 
 from components.catalog import CatalogError, catalog_dir, load_catalog
@@ -84,12 +85,18 @@ def validate_inputs(project: Project, stack: str) -> tuple[StackConfig, list[Pat
 
 
 def build_plan(project: Project, stack: str, *, policies: bool = True,
-               progress: Callable[[str], None] = lambda _: None) -> PlanReport:
+               progress: Callable[[str], None] = lambda _: None,
+               warn: Callable[[str], None] = lambda _: None) -> PlanReport:
     config, tenant_files = validate_inputs(project, stack)
     progress(f"running the program for {len(tenant_files)} tenants under Pulumi mocks")
     started = time.perf_counter()
-    resources = run_program_sharded(project.root, stack, config.values, config.secret_keys, tenant_files,
-                                    workers=os.cpu_count() or 1)
+    for warning in config.warnings:
+        warn(warning)
+    try:
+        resources = run_program_sharded(project.root, stack, config.values, config.secret_keys, tenant_files,
+                                        workers=os.cpu_count() or 1)
+    except pulumi.ConfigMissingError as exc:
+        raise InputError(f"{project.relative(project.stack_file(stack))}: {exc}") from exc
     program_seconds = time.perf_counter() - started
 
     violations: list[Violation] = []

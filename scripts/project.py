@@ -71,6 +71,8 @@ class StackConfig:
     values: dict[str, str]
     secret_keys: frozenset[str]
     settings: StackSettings
+    # Things a plan could work around but a deploy cannot (e.g. a secret that is not set yet).
+    warnings: tuple[str, ...] = ()
 
 
 def load_stack(project: Project, stack: str) -> StackConfig:
@@ -98,6 +100,14 @@ def load_stack(project: Project, stack: str) -> StackConfig:
         values[key] = value if isinstance(value, str) else json.dumps(value)
         if key.partition(":")[2] in SECRET_KEYS:
             secret_keys.add(key)
+    warnings = []
+    for name in sorted(SECRET_KEYS):
+        key = f"{NAMESPACE}:{name}"
+        if key not in values:
+            # An offline plan needs no credentials (PR CI has none); a deploy does.
+            values[key], _ = UNDECRYPTED, secret_keys.add(key)
+            warnings.append(f"{shown}: {key} is not set; planned with a placeholder. Before `pulumi up`: "
+                            f"pulumi config set --secret -s {stack} {key} <value>")
     try:
         settings = StackSettings.from_config(values)
     except ValidationError as exc:
@@ -106,7 +116,8 @@ def load_stack(project: Project, stack: str) -> StackConfig:
             for err in exc.errors())) from exc
     except json.JSONDecodeError as exc:
         raise InputError(f"{shown}: a {NAMESPACE}: value is not valid JSON/YAML ({exc})") from exc
-    return StackConfig(name=stack, values=values, secret_keys=frozenset(secret_keys), settings=settings)
+    return StackConfig(name=stack, values=values, secret_keys=frozenset(secret_keys), settings=settings,
+                       warnings=tuple(warnings))
 
 
 def stack_config_for_pack(config: StackConfig) -> dict[str, Any]:

@@ -119,3 +119,10 @@ def test_validate_warns_on_phi_and_strict_fails(project_copy: Path) -> None:
     strict = run("tenants", "validate", "--stack", "local", "--strict", cwd=project_copy)
     assert strict.returncode == 2
     assert "biopsy" not in strict.stderr  # findings describe what is wrong; they never echo the PHI
+
+
+def test_plan_needs_no_credentials_but_says_what_a_deploy_will_need(project_root: Path) -> None:
+    result = run("plan", "--stack", "production", cwd=project_root)
+    assert result.returncode == 0, result.stderr
+    assert "hipaachat:cometchatManagementKey is not set" in result.stderr
+    assert "pulumi config set --secret -s production hipaachat:cometchatManagementKey" in result.stderr
