@@ -4,6 +4,8 @@ Policies prove isolation by following this tag, so it is a contract: rename it a
 deployed stack fails its isolation policy.
 """
 
+# The Tenant component's type token: every tenant-owned resource descends from one of these.
+TENANT_TYPE = "hipaachat:index:Tenant"
 TENANT_TAG = "hipaachat:tenant"
 STACK_TAG = "hipaachat:stack"
 PART_TAG = "hipaachat:part"

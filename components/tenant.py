@@ -24,7 +24,7 @@ from components.cometchat.providers import CometChatConnection
 from components.log_sinks import AuditSinks, AuditSinksArgs
 from components.messaging import Messaging, MessagingArgs
 from components.settings import StackSettings
-from components.tags import tenant_tags
+from components.tags import TENANT_TYPE, tenant_tags
 from components.templates import TemplateStore, TemplateStoreArgs
 
 
@@ -53,7 +53,7 @@ class Tenant(pulumi.ComponentResource):
         production = settings.environment == "production"
         # The tenant's declared facts ride on the component's inputs: policies read them here
         # (BAA, features, templates, retention) and compare them with what is actually deployed.
-        super().__init__("hipaachat:index:Tenant", name, {
+        super().__init__(TENANT_TYPE, name, {
             "tenantId": spec.id,
             "displayName": spec.name,
             "residency": spec.residency,

@@ -49,10 +49,9 @@ from scripts.analyzer_wire import (
     config_string,
     policy_config_request,
     reconcile,
-    tenant_owners,
     waves,
 )
-from scripts.models import CapturedResource, Enforcement, Violation, Waived
+from scripts.models import CapturedResource, Enforcement, Violation, Waived, tenant_owners
 
 __all__ = ["AnalyzerInfo", "PolicyConfigError", "PolicyInfo", "PolicyOutcome", "PolicyPackError",
            "PolicyPackProcess"]

@@ -18,7 +18,6 @@ from pulumi_policy.deserialize import SPECIAL_SECRET_SIG, SPECIAL_SIG_KEY, seria
 
 from scripts.models import CapturedResource, Enforcement
 
-TENANT_TYPE = "hipaachat:index:Tenant"
 LEVELS: dict[int, Enforcement] = {proto.ADVISORY: "advisory", proto.MANDATORY: "mandatory",
                                   proto.REMEDIATE: "remediate", proto.DISABLED: "disabled"}
 LEVEL_VALUES = {name: value for value, name in LEVELS.items()}
@@ -28,22 +27,6 @@ MIN_SCRUBBED_SECRET_LENGTH = 5
 
 class PolicyConfigError(ValueError):
     """Policy pack config (the `--policy-pack-config` equivalent) names unknown policies or invalid values."""
-
-
-def tenant_owners(resources: Sequence[CapturedResource]) -> dict[str, str]:
-    """URN -> id of the hipaachat:index:Tenant it descends from (walking the parent chain)."""
-    parents = {r.urn: r.parent for r in resources}
-    owner: dict[str, str | None] = {
-        r.urn: str(r.inputs.get("tenantId") or r.name) for r in resources if r.type == TENANT_TYPE}
-    for urn in parents:
-        chain, node = [], urn
-        while node is not None and node not in owner:
-            chain.append(node)
-            node = parents.get(node)
-        found = owner.get(node) if node is not None else None
-        for visited in chain:
-            owner[visited] = found
-    return {urn: tenant for urn, tenant in owner.items() if tenant is not None}
 
 
 def waves(resources: Sequence[CapturedResource]) -> list[list[CapturedResource]]:

@@ -6,9 +6,12 @@ sends these to the policy pack over the Analyzer protocol and the report lists t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
+
+from components.tags import TENANT_TYPE
 
 Enforcement = Literal["advisory", "mandatory", "remediate", "disabled"]
 
@@ -65,3 +68,19 @@ class Waived(BaseModel):
     reason: str
     approved_by: str
     expires: str
+
+
+def tenant_owners(resources: Sequence[CapturedResource]) -> dict[str, str]:
+    """URN -> id of the hipaachat:index:Tenant it descends from (walking the parent chain)."""
+    parents = {r.urn: r.parent for r in resources}
+    owner: dict[str, str | None] = {
+        r.urn: str(r.inputs.get("tenantId") or r.name) for r in resources if r.type == TENANT_TYPE}
+    for urn in parents:
+        chain, node = [], urn
+        while node is not None and node not in owner:
+            chain.append(node)
+            node = parents.get(node)
+        found = owner.get(node) if node is not None else None
+        for visited in chain:
+            owner[visited] = found
+    return {urn: tenant for urn, tenant in owner.items() if tenant is not None}

@@ -19,10 +19,10 @@ from pydantic import BaseModel, Field
 
 from components.catalog import CatalogError, catalog_dir, load_catalog
 from scripts.capture import run_program_sharded
-from scripts.models import CapturedResource, Violation, Waived
+from components.tags import TENANT_TYPE
+from scripts.models import Violation, Waived, tenant_owners
 from scripts.project import InputError, Project, StackConfig, load_stack, stack_config_for_pack
 
-TENANT_TYPE = "hipaachat:index:Tenant"
 POLICY_PACK = Path("policies") / "hipaa"
 
 
@@ -58,20 +58,6 @@ class PlanReport(BaseModel):
     def blocked(self) -> bool:
         """A real `pulumi up` would be refused: some mandatory policy is violated."""
         return any(v.enforcement == "mandatory" for v in self.violations)
-
-
-def tenant_of(resources: list[CapturedResource]) -> dict[str, str]:
-    """Map every URN to the id of the Tenant component it descends from (if any)."""
-    parents = {r.urn: r.parent for r in resources}
-    tenants = {r.urn: r.name for r in resources if r.type == TENANT_TYPE}
-    owner: dict[str, str] = {}
-    for urn in parents:
-        node: str | None = urn
-        while node is not None and node not in tenants:
-            node = parents.get(node)
-        if node is not None:
-            owner[urn] = tenants[node]
-    return owner
 
 
 def validate_inputs(project: Project, stack: str) -> tuple[StackConfig, list[Path]]:
@@ -112,7 +98,7 @@ def build_plan(project: Project, stack: str, *, policies: bool = True,
         violations, waived = outcome.violations, outcome.waived
     policy_seconds = time.perf_counter() - started
 
-    owner = tenant_of(resources)
+    owner = tenant_owners(resources)
     plans: dict[str, TenantPlan] = {}
     for r in resources:
         if r.type == TENANT_TYPE:

@@ -14,8 +14,7 @@ import pytest
 
 from components.tags import RETAIN_TAG, TENANT_TAG
 from scripts.capture import run_program
-from scripts.models import CapturedResource
-from scripts.plan import tenant_of
+from scripts.models import CapturedResource, tenant_owners
 from scripts.project import Project, load_stack
 
 KEY = "aws:kms/key:Key"
@@ -36,7 +35,7 @@ def resources() -> list[CapturedResource]:
 
 @pytest.fixture(scope="module")
 def owner(resources: list[CapturedResource]) -> dict[str, str]:
-    return tenant_of(resources)
+    return tenant_owners(resources)
 
 
 def of_type(resources: Iterable[CapturedResource], typ: str, tenant: str | None = None,

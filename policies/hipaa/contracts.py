@@ -6,12 +6,11 @@ makes isolation unprovable, so they live in one place and the tests build stacks
 
 from __future__ import annotations
 
-from components.tags import CHANNEL_TAG, RETAIN_TAG, TENANT_TAG
+from components.tags import CHANNEL_TAG, RETAIN_TAG, TENANT_TAG, TENANT_TYPE
 
-__all__ = ["CHANNEL_TAG", "RETAIN_TAG", "TENANT_TAG"]
+__all__ = ["CHANNEL_TAG", "RETAIN_TAG", "TENANT_TAG", "TENANT_TYPE"]
 
 ROOT_STACK_TYPE = "pulumi:pulumi:Stack"
-TENANT_TYPE = "hipaachat:index:Tenant"
 AUDIT_SINKS_TYPE = "hipaachat:tenant:AuditSinks"
 AWS_PROVIDER_TYPE = "pulumi:providers:aws"
 PROVIDER_TYPE_PREFIX = "pulumi:providers:"
