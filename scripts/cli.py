@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from scripts.emulator.command import emulator
 from scripts.plan import build_plan
@@ -74,9 +75,12 @@ def plan(ctx: click.Context, stack: str, fmt: str, out: Path | None, no_policies
     """
     try:
         project = _project(ctx)
-        with stderr.status(f"planning stack {stack}") as status:
+        # A spinner with elapsed time: large catalogs take minutes, and silence reads as a hang.
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                      console=stderr, transient=True) as bar:
+            task = bar.add_task(f"planning stack {stack}")
             report = build_plan(project, stack, policies=not no_policies,
-                                progress=lambda msg: status.update(f"{stack}: {msg}"),
+                                progress=lambda msg: bar.update(task, description=f"{stack}: {msg}"),
                                 warn=lambda msg: stderr.print(f"[yellow]warning:[/] {msg}", highlight=False,
                                                               soft_wrap=True))
     except InputError as exc:
@@ -85,7 +89,10 @@ def plan(ctx: click.Context, stack: str, fmt: str, out: Path | None, no_policies
     document = report.model_dump_json(indent=2)
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(document + "\n")
+        # Write then rename: a reader (CI, an auditor's tooling) never sees half a report.
+        partial = out.with_name(f".{out.name}.partial")
+        partial.write_text(document + "\n")
+        partial.replace(out)
     if fmt == "json":
         click.echo(document)
     else:

@@ -81,4 +81,5 @@ def render_plan_table(report: PlanReport, console: Console) -> None:
         console.print(waived)
     verdict = ("[bold red]BLOCKED[/]: a mandatory policy is violated; `pulumi up` would be refused"
                if report.blocked else "[bold green]OK[/]: no mandatory policy violation")
-    console.print(f"{report.resource_count} resources in {len(report.tenants)} tenants · {verdict}")
+    count = len(report.tenants)
+    console.print(f"{report.resource_count} resources in {count} tenant{'s' if count != 1 else ''} · {verdict}")
