@@ -56,7 +56,17 @@ def _catalog(ctx: click.Context, stack: str) -> tuple[Project, list]:
 
 @click.group()
 def tenants() -> None:
-    """Work with the tenant catalog (stacks/tenants/<stack>/*.yaml)."""
+    """Work with the tenant catalog (stacks/tenants/<stack>/*.yaml).
+
+    A tenant is one reviewed YAML file; its id is its file name and is never reused.
+
+    \b
+    Examples:
+      hipaachat tenants new --stack prototype river-clinic --residency eu
+      hipaachat tenants validate --stack prototype --strict     # e.g. in a pre-commit hook
+      hipaachat tenants list --stack production --format json
+      hipaachat tenants schema > tenant.schema.json             # for your editor
+    """
 
 
 @tenants.command()
@@ -88,7 +98,7 @@ def validate(ctx: click.Context, stack: str, strict: bool) -> None:
 
 
 @tenants.command("list")
-@click.option("--stack", "-s", required=True)
+@click.option("--stack", "-s", required=True, help="Stack whose catalog to list.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.pass_context
 def list_(ctx: click.Context, stack: str, fmt: str) -> None:
@@ -128,16 +138,23 @@ def schema() -> None:
 
 
 @tenants.command()
-@click.option("--stack", "-s", required=True)
+@click.option("--stack", "-s", required=True, help="Stack whose catalog gets the new file.")
 @click.argument("tenant_id")
-@click.option("--name", help="Display name (default: derived from the id).")
-@click.option("--residency", type=click.Choice(["us", "eu", "in"]), default="us", show_default=True)
+@click.option("--name", help="Display name, unique in the stack (default: derived from the id).")
+@click.option("--residency", type=click.Choice(["us", "eu", "in"]), default="us", show_default=True,
+              help="Data residency: decides the CometChat region and the AWS region.")
 @click.pass_context
 def new(ctx: click.Context, stack: str, tenant_id: str, name: str | None, residency: str) -> None:
     """Scaffold stacks/tenants/<stack>/<TENANT_ID>.yaml with safe defaults.
 
-    Refuses an id that is not DNS-safe or already used in the stack. The file is validated
-    before it is written, so a scaffolded tenant always plans.
+    Defaults: 6-year audit retention, AI off, the five standard roles, pointer-only
+    notification templates. Add the BAA (signed date and reference) before promoting the
+    tenant to production. Refuses an id that is not DNS-safe or already used in the stack;
+    the file is validated before it is written, so a scaffolded tenant always plans.
+
+    \b
+    Example:
+      hipaachat tenants new --stack prototype river-clinic --residency eu --name "River Clinic"
     """
     if not TENANT_ID.match(tenant_id):
         _fail(f"tenant id '{tenant_id}': use lowercase letters, digits and '-', starting with a letter "
