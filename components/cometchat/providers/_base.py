@@ -9,7 +9,7 @@ client tuning from `configure()`, which runs in the host, after unpickling.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import pulumi
 from pulumi import dynamic
@@ -44,6 +44,25 @@ class CometChatProvider(dynamic.ResourceProvider):
         tuning = self.tuning()
         return AppClient(rest_url, app_id, region, api_key, timeout=tuning.timeout_seconds,
                          retry=tuning.retry_policy())
+
+
+class ConvergingProvider(CometChatProvider):
+    """A provider that owns one part of an app (its roles, its safeguards) and converges it.
+
+    Create and update both apply the whole desired state with the subclass's
+    `_apply(inputs) -> outputs`, so they differ only in what they return. The resource id is
+    the app id plus `id_suffix`, so two parts of one app never share an id.
+    """
+
+    inputs_model: ClassVar[type[Any]]
+    id_suffix: ClassVar[str]
+
+    def create(self, props: dict[str, Any]) -> dynamic.CreateResult:
+        inputs = parse(self.inputs_model, props)
+        return dynamic.CreateResult(f"{inputs.app_id}/{self.id_suffix}", self._apply(inputs))
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.UpdateResult:
+        return dynamic.UpdateResult(self._apply(parse(self.inputs_model, news)))
 
 
 class StoredPropertiesError(ValueError):

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from components.cometchat.errors import CometChatError
 from components.cometchat.providers._base import (
     APP_GONE,
-    CometChatProvider,
+    ConvergingProvider,
     CometChatResource,
     changed,
     check_inputs,
@@ -52,17 +52,15 @@ class ExtensionsInputs(AppAccess, ManagementAccess):
     features: Features = Field(default_factory=Features)
 
 
-class ExtensionsProvider(CometChatProvider):
+class ExtensionsProvider(ConvergingProvider):
+    """Keeps an app's extensions, data masking and push privacy as the tenant's features allow."""
+
+    inputs_model = ExtensionsInputs
+    id_suffix = "safeguards"
+
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.CheckResult:
         _, failures = check_inputs(ExtensionsInputs, news)
         return dynamic.CheckResult(news, failures)
-
-    def create(self, props: dict[str, Any]) -> dynamic.CreateResult:
-        inputs = parse(ExtensionsInputs, props)
-        return dynamic.CreateResult(f"{inputs.app_id}/safeguards", self._apply(inputs))
-
-    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.UpdateResult:
-        return dynamic.UpdateResult(self._apply(parse(ExtensionsInputs, news)))
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.DiffResult:
         replaces = changed(olds, news, _REPLACE_ON)

@@ -23,7 +23,7 @@ from components.cometchat.errors import CometChatError
 from components.cometchat.models import Role, RoleSettings
 from components.cometchat.providers._base import (
     APP_GONE,
-    CometChatProvider,
+    ConvergingProvider,
     CometChatResource,
     changed,
     check_inputs,
@@ -56,8 +56,11 @@ def _permission_values(client: AppClient, role_id: str) -> dict[str, Any]:
     return {p.id: p.value if p.value is not None else p.default_value for p in client.get_role_permissions(role_id)}
 
 
-class RolesProvider(CometChatProvider):
+class RolesProvider(ConvergingProvider):
     """Reconciles the managed roles of one app with the tenant's matrix."""
+
+    inputs_model = RolesInputs
+    id_suffix = "roles"
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.CheckResult:
         inputs, failures = check_inputs(RolesInputs, news)
@@ -67,13 +70,6 @@ class RolesProvider(CometChatProvider):
             except RoleMatrixError as err:
                 failures.append(dynamic.CheckFailure("roles", str(err)))
         return dynamic.CheckResult(news, failures)
-
-    def create(self, props: dict[str, Any]) -> dynamic.CreateResult:
-        inputs = parse(RolesInputs, props)
-        return dynamic.CreateResult(f"{inputs.app_id}/roles", self._apply(inputs))
-
-    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.UpdateResult:
-        return dynamic.UpdateResult(self._apply(parse(RolesInputs, news)))
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.DiffResult:
         replaces = changed(olds, news, _REPLACE_ON)
