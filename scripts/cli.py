@@ -1,7 +1,8 @@
 """The `hipaachat` operator CLI.
 
-Exit codes are a contract CI relies on: 0 success, 1 a mandatory policy violation (a real
-deploy would be blocked), 2 bad input (the message names file, field and fix).
+Exit codes are a contract CI relies on: 0 success, 1 a mandatory policy violation or a
+policy pack that failed (a real deploy would be blocked either way), 2 bad input (the message
+names file, field and fix).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import click
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from scripts.analyzer import PolicyPackError
 from scripts.emulator.command import emulator
 from scripts.plan import build_plan
 from scripts.project import InputError, Project
@@ -86,6 +88,11 @@ def plan(ctx: click.Context, stack: str, fmt: str, out: Path | None, no_policies
     except InputError as exc:
         stderr.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False, soft_wrap=True)
         sys.exit(EXIT_BAD_INPUT)
+    except PolicyPackError as exc:
+        # Fail closed: `pulumi preview --policy-pack` would fail here too, so nothing may deploy.
+        stderr.print(f"[bold red]error:[/] the policy pack failed, so the plan cannot pass: {exc}",
+                     markup=True, highlight=False, soft_wrap=True)
+        sys.exit(EXIT_BLOCKED)
     document = report.model_dump_json(indent=2)
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)

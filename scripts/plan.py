@@ -18,8 +18,9 @@ import pulumi
 from pydantic import BaseModel, Field
 
 from components.catalog import CatalogError, catalog_dir, load_catalog
-from scripts.capture import run_program_sharded
 from components.tags import TENANT_TYPE
+from scripts.analyzer import PolicyPackProcess
+from scripts.capture import run_program_sharded
 from scripts.models import Violation, Waived, tenant_owners
 from scripts.project import InputError, Project, StackConfig, load_stack, stack_config_for_pack
 
@@ -89,8 +90,6 @@ def build_plan(project: Project, stack: str, *, policies: bool = True,
     waived: list[Waived] = []
     started = time.perf_counter()
     if policies:
-        from scripts.analyzer import PolicyPackProcess
-
         progress(f"evaluating {len(resources)} resources against the policy pack")
         with PolicyPackProcess(project.root / POLICY_PACK, stack_config=stack_config_for_pack(config),
                                project="hipaachat", stack=stack) as pack:

@@ -126,3 +126,12 @@ def test_plan_needs_no_credentials_but_says_what_a_deploy_will_need(project_root
     assert result.returncode == 0, result.stderr
     assert "hipaachat:cometchatManagementKey is not set" in result.stderr
     assert "pulumi config set --secret -s production hipaachat:cometchatManagementKey" in result.stderr
+
+
+def test_a_broken_policy_pack_fails_closed(project_copy: Path) -> None:
+    main = project_copy / "policies" / "hipaa" / "__main__.py"
+    main.write_text("raise SystemExit('synthetic pack failure for the test')\n" + main.read_text())
+    result = run("plan", "--stack", "local", "--format", "json", cwd=project_copy)
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert "the policy pack failed, so the plan cannot pass" in result.stderr
