@@ -27,43 +27,39 @@ class Credentials(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: CredentialsArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("hipaachat:tenant:Credentials", name, None, opts)
-        self._tenant_id, self._stack, self._key_arn, self._tags = args.tenant_id, args.stack, args.key_arn, args.tags
-        self.secret = aws.secretsmanager.Secret(
-            f"{args.tenant_id}-cometchat-credentials",
-            name=f"hipaachat/{args.stack}/{args.tenant_id}/cometchat",
-            description=f"CometChat app keys of tenant {args.tenant_id} (written by hipaachat)",
-            kms_key_id=args.key_arn,
+        self._args = args
+        self.secret = self._secret("cometchat", f"CometChat app keys of tenant {args.tenant_id}")
+        self.register_outputs({"secret_arn": self.secret.arn})
+
+    def _secret(self, kind: str, what: str) -> aws.secretsmanager.Secret:
+        """A secret of this tenant under its own key; 30 days to undo a mistaken deletion."""
+        a = self._args
+        return aws.secretsmanager.Secret(
+            f"{a.tenant_id}-{kind}-credentials",
+            name=f"hipaachat/{a.stack}/{a.tenant_id}/{kind}",
+            description=f"{what} (written by hipaachat)",
+            kms_key_id=a.key_arn,
             recovery_window_in_days=30,
-            tags=args.tags,
+            tags=a.tags,
             opts=pulumi.ResourceOptions(parent=self),
         )
-        self.register_outputs({"secret_arn": self.secret.arn})
+
+    def _write(self, secret: aws.secretsmanager.Secret, value: pulumi.Input[str]) -> aws.secretsmanager.SecretVersion:
+        """The secret's current value; it stays a Pulumi secret end to end."""
+        return aws.secretsmanager.SecretVersion(
+            f"{secret.pulumi_resource_name}-version",
+            secret_id=secret.id,
+            secret_string=pulumi.Output.secret(value),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
 
     def webhook_auth(self, username: str, password: pulumi.Input[str]) -> aws.secretsmanager.Secret:
         """The webhook's Basic-auth pair, for the ingest endpoint to check deliveries against."""
-        secret = aws.secretsmanager.Secret(
-            f"{self._tenant_id}-webhook-credentials",
-            name=f"hipaachat/{self._stack}/{self._tenant_id}/webhook",
-            description=f"Basic auth CometChat uses on tenant {self._tenant_id}'s webhook (written by hipaachat)",
-            kms_key_id=self._key_arn,
-            recovery_window_in_days=30,
-            tags=self._tags,
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        aws.secretsmanager.SecretVersion(
-            f"{self._tenant_id}-webhook-credentials-version",
-            secret_id=secret.id,
-            secret_string=pulumi.Output.secret(pulumi.Output.from_input(password).apply(
-                lambda value: json.dumps({"username": username, "password": value}))),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
+        secret = self._secret("webhook", f"Basic auth CometChat uses on tenant {self._args.tenant_id}'s webhook")
+        self._write(secret, pulumi.Output.from_input(password).apply(
+            lambda value: json.dumps({"username": username, "password": value})))
         return secret
 
     def store(self, values: pulumi.Input[dict[str, str]]) -> aws.secretsmanager.SecretVersion:
-        """Write the app's keys as the secret's current version; the value stays a Pulumi secret."""
-        return aws.secretsmanager.SecretVersion(
-            f"{self._tenant_id}-cometchat-credentials-version",
-            secret_id=self.secret.id,
-            secret_string=pulumi.Output.secret(pulumi.Output.from_input(values).apply(json.dumps)),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
+        """Write the app's keys as the secret's current version."""
+        return self._write(self.secret, pulumi.Output.from_input(values).apply(json.dumps))
