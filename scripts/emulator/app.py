@@ -11,14 +11,13 @@ Routing:
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import re
 import time
 from collections import deque
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, Router
@@ -26,8 +25,9 @@ from starlette.types import Message, Receive, Scope, Send
 
 from components.cometchat.redact import mask_key_paths
 from scripts.emulator import management_api, rest_api
-from scripts.emulator.errors import ApiError, from_validation
+from scripts.emulator.errors import ApiError
 from scripts.emulator.faults import Fault, FaultConfig, FaultInjector
+from scripts.emulator.http import M, call_of
 from scripts.emulator.state import EmulatorState
 
 log = logging.getLogger("hipaachat.emulator")
@@ -147,17 +147,19 @@ class Emulator:
         snapshot["requests"] = list(self.requests)
         return JSONResponse(snapshot)
 
+    async def _admin_body(self, request: Request, model: type[M]) -> M:
+        """An admin body: an optional JSON object, parsed by the same rules as the APIs' bodies."""
+        return call_of(self, request, await request.body() or b"{}").parse(model)
+
     async def _get_faults(self, _: Request) -> Response:
         config = self.faults.config.model_copy(update={"script": self.faults.pending_script()})
         return JSONResponse(config.model_dump())
 
     async def _set_faults(self, request: Request) -> Response:
         try:
-            config = FaultConfig.model_validate(json.loads(await request.body() or b"{}"))
-        except ValidationError as exc:
-            return from_validation(exc).response("emulator")
-        except ValueError:
-            return ApiError(400, "ERR_BAD_REQUEST", "The body must be JSON.").response("emulator")
+            config = await self._admin_body(request, FaultConfig)
+        except ApiError as err:
+            return err.response("emulator")
         self.faults.configure(config)
         return JSONResponse(config.model_dump())
 
@@ -171,11 +173,9 @@ class Emulator:
     async def _advance_clock(self, request: Request) -> Response:
         """Move the emulator's clock forward, e.g. past an archived app's 30 days."""
         try:
-            advance = ClockAdvance.model_validate(json.loads(await request.body() or b"{}"))
-        except ValidationError as exc:
-            return from_validation(exc).response("emulator")
-        except ValueError:
-            return ApiError(400, "ERR_BAD_REQUEST", "The body must be JSON.").response("emulator")
+            advance = await self._admin_body(request, ClockAdvance)
+        except ApiError as err:
+            return err.response("emulator")
         with self.state.lock:
             self.state.clock_offset += advance.advance_seconds
         return JSONResponse({"now": self.state.now()})

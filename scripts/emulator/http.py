@@ -66,7 +66,7 @@ class Call:
 Handler = Callable[[Call], Any]
 
 
-def _call_of(emulator: "Emulator", request: Request, raw: bytes) -> Call:
+def call_of(emulator: "Emulator", request: Request, raw: bytes) -> Call:
     """Parse the body only after authentication, so a stranger learns nothing from its errors."""
     try:
         body = json.loads(raw) if raw else None
@@ -96,7 +96,7 @@ def management(emulator: "Emulator", handler: Handler, *, needs_app: bool = True
                     and secrets.compare_digest(secret.encode(), emulator.management_secret.encode())):
                 # CometChat's code for wrong management credentials is undocumented.
                 raise ApiError(401, "AUTH_ERR_INVALID_CREDENTIALS", "The key and secret do not match.")
-            call = _call_of(emulator, request, raw)
+            call = call_of(emulator, request, raw)
             with emulator.state.lock:
                 if needs_app:
                     call.app = emulator.state.live_app(call.params["app_id"])
@@ -119,7 +119,7 @@ def rest(emulator: "Emulator", handler: Handler) -> Endpoint:
                 if key.scope != "fullAccess":
                     raise ApiError(403, "AUTH_ERR_NO_ACCESS",
                                    "An authOnly key may only create and log in users; use a fullAccess key.")
-                call = _call_of(emulator, request, raw)
+                call = call_of(emulator, request, raw)
                 call.app, call.key = app, key
                 return _render(handler(call))
         except ApiError as err:
