@@ -32,7 +32,7 @@ from components.cometchat.models import (
     WebhookSpec,
 )
 from components.cometchat.retry import RetryPolicy
-from components.cometchat.transport import Body, Transport, data_of, list_all, parse_model, segment
+from components.cometchat.transport import Body, Transport, data_of, list_all, list_data_of, parse_model, segment
 
 log = logging.getLogger("hipaachat.cometchat")
 
@@ -301,9 +301,7 @@ def _webhook(body: Body) -> Webhook:
 
 def _trigger_ids(body: Body) -> list[str]:
     # The reference does not show the list's item shape: accept plain ids or `{trigger: id}`.
-    data = data_of(body)
-    if not isinstance(data, list):
-        raise CometChatError("CometChat answered the trigger list with a non-list `data`.", code=BAD_RESPONSE)
+    data = list_data_of(body, "the trigger list")
     ids = [item if isinstance(item, str) else item.get("trigger") for item in data if isinstance(item, (str, dict))]
     return sorted(str(i) for i in ids if i)
 

@@ -17,10 +17,10 @@ from typing import Any
 import httpx
 from pydantic import SecretStr
 
-from components.cometchat.errors import BAD_RESPONSE, INVALID_ARGUMENT, CometChatError
+from components.cometchat.errors import INVALID_ARGUMENT, CometChatError
 from components.cometchat.models import REGIONS, ApiKey, NotificationSettings, Permission, Role, Scope
 from components.cometchat.retry import RetryPolicy
-from components.cometchat.transport import Body, Transport, data_of, list_all, parse_model, segment
+from components.cometchat.transport import Body, Transport, data_of, list_all, list_data_of, parse_model, segment
 
 log = logging.getLogger("hipaachat.cometchat")
 
@@ -177,9 +177,7 @@ def _role(body: Body) -> Role:
 
 
 def _permissions(body: Body) -> list[Permission]:
-    data = data_of(body)
-    if not isinstance(data, list):
-        raise CometChatError("CometChat answered role permissions with a non-list `data`.", code=BAD_RESPONSE)
+    data = list_data_of(body, "role permissions")
     return [parse_model(Permission, item, "a permission") for item in data]
 
 

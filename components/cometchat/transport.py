@@ -201,6 +201,15 @@ def data_of(body: Body) -> Any:
     return body["data"]
 
 
+def list_data_of(body: Body, what: str) -> list[Any]:
+    """`data` of an answer that must be a list; `what` names the call for the error."""
+    data = data_of(body)
+    if not isinstance(data, list):
+        raise CometChatError(f"CometChat answered {what} with a non-list `data`; the API may have changed.",
+                             code=BAD_RESPONSE)
+    return data
+
+
 # A runaway `meta.pagination` must not loop forever: 1,000 pages of 100 is far past any plan.
 _MAX_PAGES = 1000
 
@@ -219,10 +228,7 @@ def list_all(
     for _ in range(_MAX_PAGES):
         body = transport.call("GET", path, lambda b: b, params={**(params or {}), "perPage": page_size, "page": page},
                               deadline=deadline)
-        data = data_of(body)
-        if not isinstance(data, list):
-            raise CometChatError(f"CometChat answered GET {mask_key_paths(path)} with a non-list `data`; "
-                                 "the API may have changed.", code=BAD_RESPONSE)
+        data = list_data_of(body, f"GET {mask_key_paths(path)}")
         items.extend(item for item in data if isinstance(item, dict))
         meta = body.get("meta")
         pagination = meta.get("pagination") if isinstance(meta, dict) else None
