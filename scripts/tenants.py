@@ -9,9 +9,9 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from components.catalog import TENANT_ID, CatalogError, Tenant, catalog_dir, load_catalog, parse_tenant
+from components.catalog import TENANT_ID, CatalogError, Tenant, TenantFile, catalog_dir, load_catalog, parse_tenant
 from components.phi import lint
-from scripts.project import InputError, Project, load_stack
+from scripts.project import InputError, Project, StackConfig, load_stack
 
 EXIT_BAD_INPUT = 2
 stderr = Console(stderr=True)
@@ -48,10 +48,11 @@ def _fail(message: str) -> None:
     sys.exit(EXIT_BAD_INPUT)
 
 
-def _catalog(ctx: click.Context, stack: str) -> tuple[Project, list]:
+def _catalog(ctx: click.Context, stack: str) -> tuple[Project, StackConfig, list[TenantFile]]:
+    """The project, the stack's settings and its tenants; a bad stack file stops here too."""
     project = Project.find(ctx.obj)
-    load_stack(project, stack)
-    return project, load_catalog(catalog_dir(project.root, stack), display_root=project.root)
+    config = load_stack(project, stack)
+    return project, config, load_catalog(catalog_dir(project.root, stack), display_root=project.root)
 
 
 @click.group()
@@ -81,7 +82,7 @@ def validate(ctx: click.Context, stack: str, strict: bool) -> None:
     an error, for pre-commit hooks.
     """
     try:
-        project, entries = _catalog(ctx, stack)
+        project, _, entries = _catalog(ctx, stack)
     except (CatalogError, InputError) as exc:
         _fail(str(exc))
     findings = 0
@@ -104,8 +105,8 @@ def validate(ctx: click.Context, stack: str, strict: bool) -> None:
 def list_(ctx: click.Context, stack: str, fmt: str) -> None:
     """List a stack's tenants with residency, regions, retention, BAA and AI flag."""
     try:
-        project, entries = _catalog(ctx, stack)
-        settings = load_stack(project, stack).settings
+        _, config, entries = _catalog(ctx, stack)
+        settings = config.settings
     except (CatalogError, InputError) as exc:
         _fail(str(exc))
     rows = []
