@@ -39,6 +39,9 @@ class CapturedResource(BaseModel):
     type: str
     name: str
     custom: bool
+    # The provider-assigned id (custom resources only): a state file records it, and a
+    # provider reference (`<provider urn>::<id>`) names its provider by it.
+    id: str | None = None
     inputs: dict[str, Any] = Field(default_factory=dict)
     outputs: dict[str, Any] = Field(default_factory=dict)
     parent: str | None = None
