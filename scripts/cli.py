@@ -17,7 +17,10 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from scripts.analyzer import PolicyPackError
 from scripts.emulator.command import emulator
 from scripts.plan import build_plan
+from scripts.capture import PROJECT
+from scripts.models import CapturedResource
 from scripts.project import InputError, Project
+from scripts.state import StateError, read_state
 from scripts.render import render_plan_table
 from scripts.tenants import tenants
 
@@ -58,8 +61,16 @@ def _project(ctx: click.Context) -> Project:
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the JSON report to this file (the table still prints).")
 @click.option("--no-policies", is_flag=True, help="Skip the policy pack (faster; never use it to gate a deploy).")
+@click.option("--export-state", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the planned registrations as a `pulumi stack export` (version 3) file; secrets "
+                   "are envelopes without their values.")
+@click.option("--state", "state_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="A deployed state (`pulumi stack export` output, a .pulumi/stacks checkpoint, or an "
+                   "--export-state file): report creates, deletes and changed inputs per tenant, and block "
+                   "changes that would lose a tenant's app or evidence.")
 @click.pass_context
-def plan(ctx: click.Context, stack: str, fmt: str, out: Path | None, no_policies: bool) -> None:
+def plan(ctx: click.Context, stack: str, fmt: str, out: Path | None, no_policies: bool,
+         export_state: Path | None, state_path: Path | None) -> None:
     """Preview a stack offline and check it against the HIPAA policy pack.
 
     Runs the Pulumi program under Pulumi's own mocks (no credentials, no network, no Pulumi
@@ -67,24 +78,34 @@ def plan(ctx: click.Context, stack: str, fmt: str, out: Path | None, no_policies
     gRPC protocol `pulumi preview --policy-pack` uses, and reports per tenant.
 
     \b
+    With --state it also compares the program with what is deployed, by URN, and blocks (exit 1,
+    tenant named): a deployed tenant whose file was deleted instead of offboarded; evidence (key,
+    log group, archive, auditor role) leaving the stack before its retention ends; the CometChat
+    app of an active tenant deleted or replaced; a tenant's residency changed.
+
+    \b
     Exit codes: 0 no mandatory violation; 1 a mandatory violation (a real deploy would be
-    blocked); 2 bad input (a tenant file or the stack file; the message says where and how to fix).
+    blocked); 2 bad input (a tenant file, the stack file or the state file; the message says
+    where and how to fix).
 
     \b
     Examples:
       hipaachat plan --stack local
       hipaachat plan --stack production --format json --out plan.json
+      pulumi stack export -s production > state.json && hipaachat plan --stack production --state state.json
+      hipaachat plan --stack local --export-state declared.json     # the declared state, for audit --state
     """
     try:
         project = _project(ctx)
+        deployed = _deployed(state_path, stack) if state_path is not None else None
         # A spinner with elapsed time: large catalogs take minutes, and silence reads as a hang.
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                       console=stderr, transient=True) as bar:
             task = bar.add_task(f"planning stack {stack}")
             report = build_plan(project, stack, policies=not no_policies,
                                 progress=lambda msg: bar.update(task, description=f"{stack}: {msg}"),
-                                warn=lambda msg: stderr.print(f"[yellow]warning:[/] {msg}", highlight=False,
-                                                              soft_wrap=True))
+                                warn=_warn, deployed=deployed, state_file=str(state_path),
+                                export_state=export_state)
     except InputError as exc:
         stderr.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False, soft_wrap=True)
         sys.exit(EXIT_BAD_INPUT)
@@ -105,6 +126,22 @@ def plan(ctx: click.Context, stack: str, fmt: str, out: Path | None, no_policies
     else:
         render_plan_table(report, Console())
     sys.exit(EXIT_BLOCKED if report.blocked else 0)
+
+
+def _warn(message: str) -> None:
+    stderr.print(f"[yellow]warning:[/] {message}", highlight=False, soft_wrap=True)
+
+
+def _deployed(path: Path, stack: str) -> dict[str, CapturedResource]:
+    """The state file's resources by URN, after checking it is this stack's state."""
+    state = read_state(path)
+    if state.stack is not None and (state.stack != stack or state.project not in (None, PROJECT)):
+        raise StateError(f"{path}: holds stack {state.project}/{state.stack}, not hipaachat/{stack}; export the "
+                         f"matching stack: pulumi stack export -s {stack} > {path}")
+    for op in state.pending_operations:
+        _warn(f"{path}: an interrupted `pulumi up` left a pending {op.type} of {op.urn}; run `pulumi refresh` "
+              f"(and `pulumi cancel` if an update is still running) before trusting this comparison")
+    return state.by_urn()
 
 
 main.add_command(tenants)

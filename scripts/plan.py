@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pulumi
@@ -21,7 +21,10 @@ from components.catalog import CatalogError, catalog_dir, load_catalog
 from components.tags import TENANT_TYPE
 from scripts.analyzer import PolicyPackProcess
 from scripts.capture import run_program_sharded
-from scripts.models import Violation, Waived, tenant_owners
+from components.lifecycle import today
+from scripts.models import CapturedResource, Violation, Waived, tenant_owners
+from scripts.plan_state import StateChanges, TenantLifecycle, compare, lifecycle_of
+from scripts.state import write_state
 from scripts.project import InputError, Project, StackConfig, load_stack, stack_config_for_pack
 
 POLICY_PACK = Path("policies") / "hipaa"
@@ -53,6 +56,8 @@ class PlanReport(BaseModel):
     resource_count: int
     violations: list[Violation] = Field(default_factory=list)
     waived: list[Waived] = Field(default_factory=list)
+    lifecycle: list[TenantLifecycle] = Field(default_factory=list)
+    changes: StateChanges | None = None
     timings: PlanTimings
 
     @property
@@ -73,7 +78,13 @@ def validate_inputs(project: Project, stack: str) -> tuple[StackConfig, list[Pat
 
 def build_plan(project: Project, stack: str, *, policies: bool = True,
                progress: Callable[[str], None] = lambda _: None,
-               warn: Callable[[str], None] = lambda _: None) -> PlanReport:
+               warn: Callable[[str], None] = lambda _: None,
+               deployed: Mapping[str, CapturedResource] | None = None, state_file: str = "the deployed state",
+               export_state: Path | None = None) -> PlanReport:
+    """Plan `stack`; with `deployed` (URN -> resource of a state file) also diff against it.
+
+    `export_state` receives the captured registrations as a `pulumi stack export` document.
+    """
     config, tenant_files = validate_inputs(project, stack)
     progress(f"running the program for {len(tenant_files)} tenants under Pulumi mocks")
     started = time.perf_counter()
@@ -85,6 +96,8 @@ def build_plan(project: Project, stack: str, *, policies: bool = True,
     except pulumi.ConfigMissingError as exc:
         raise InputError(f"{project.relative(project.stack_file(stack))}: {exc}") from exc
     program_seconds = time.perf_counter() - started
+    if export_state is not None:
+        write_state(export_state, resources, stack=stack)
 
     violations: list[Violation] = []
     waived: list[Waived] = []
@@ -96,6 +109,15 @@ def build_plan(project: Project, stack: str, *, policies: bool = True,
             outcome = pack.analyze(resources)
         violations, waived = outcome.violations, outcome.waived
     policy_seconds = time.perf_counter() - started
+
+    catalog = [entry.tenant for entry in load_catalog(catalog_dir(project.root, stack))]
+    standing, notices = lifecycle_of(catalog, stack, config.settings.environment == "production", today())
+    violations = [*violations, *notices]
+    changes = None
+    if deployed is not None:
+        changes, blocked = compare(resources, deployed, state_file=state_file, catalog=catalog, stack=stack,
+                                   today=today())
+        violations = [*violations, *blocked]
 
     owner = tenant_owners(resources)
     plans: dict[str, TenantPlan] = {}
@@ -114,5 +136,7 @@ def build_plan(project: Project, stack: str, *, policies: bool = True,
         resource_count=len(resources),
         violations=violations,
         waived=waived,
+        lifecycle=standing,
+        changes=changes,
         timings=PlanTimings(program_seconds=round(program_seconds, 3), policy_seconds=round(policy_seconds, 3)),
     )

@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from scripts.plan import PlanReport
+from scripts.plan_state import StateChanges
 
 
 # What a reviewer looks for in a tenant; hardening siblings (versioning, SSE, policies) are in the
@@ -79,7 +80,33 @@ def render_plan_table(report: PlanReport, console: Console) -> None:
         for w in report.waived:
             waived.add_row(w.policy, w.tenant or w.urn or "", w.expires, w.approved_by, w.reason)
         console.print(waived)
+    if report.lifecycle:
+        console.print("[bold]offboarded tenants[/]")
+        for standing in report.lifecycle:
+            console.print(f"  [bold]{standing.tenant}[/] · {standing.state} on {standing.offboarded_on}",
+                          highlight=False)
+            console.print(Padding(Text(standing.message), (0, 0, 0, 6)))
+    if report.changes is not None:
+        _render_changes(report.changes, console)
     verdict = ("[bold red]BLOCKED[/]: a mandatory policy is violated; `pulumi up` would be refused"
                if report.blocked else "[bold green]OK[/]: no mandatory policy violation")
     count = len(report.tenants)
     console.print(f"{report.resource_count} resources in {count} tenant{'s' if count != 1 else ''} · {verdict}")
+
+
+def _render_changes(changes: StateChanges, console: Console) -> None:
+    if not changes.tenants:
+        console.print(f"no changes against {changes.state_file}: every resource is deployed with the same inputs "
+                      f"({changes.note})", highlight=False)
+        return
+    table = Table(title=f"changes against {changes.state_file}", title_justify="left")
+    for column in ("tenant", "create", "delete", "update", "changed inputs (type name: inputs)"):
+        table.add_column(column, justify="right" if column in ("create", "delete", "update") else "left")
+    for group in changes.tenants:
+        updates = "; ".join(f"{u.name}: {', '.join(u.changed_inputs)}" for u in group.updates[:5])
+        more = len(group.updates) - 5
+        table.add_row(group.tenant or "(outside tenants)", str(len(group.creates)), str(len(group.deletes)),
+                      str(len(group.updates)), updates + (f"; +{more} more" if more > 0 else ""))
+    console.print(table)
+    console.print(f"{changes.creates} to create, {changes.deletes} to delete, {changes.updates} to update; "
+                  f"{changes.note}", highlight=False)
