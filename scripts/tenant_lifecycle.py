@@ -16,7 +16,9 @@ from pydantic import BaseModel
 from components.catalog import CatalogIssue, Tenant, parse_tenant
 from components.lifecycle import EVIDENCE_PARTS, REMOVED_PARTS, evidence_until
 
-_TOP_LEVEL_LIFECYCLE = re.compile(r"^lifecycle:.*(?:\n(?:[ \t#].*|[ \t]*))*", re.MULTILINE)
+# The top-level `lifecycle:` line and the indented (or blank) lines under it; a column-0 comment
+# after the block belongs to what follows and is kept.
+_TOP_LEVEL_LIFECYCLE = re.compile(r"^lifecycle:[^\n]*(?:\n(?:[ \t][^\n]*|[ \t]*(?=\n)))*", re.MULTILINE)
 
 
 class OffboardError(ValueError):
