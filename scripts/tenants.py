@@ -121,16 +121,18 @@ def list_(ctx: click.Context, stack: str, fmt: str) -> None:
         rows.append({"id": t.id, "name": t.name, "residency": t.residency,
                      "cometchat_region": region.cometchat_region, "aws_region": region.aws_region,
                      "audit_log_days": t.retention.audit_log_days,
-                     "baa": t.baa.reference if t.baa else None, "ai": t.features.ai})
+                     "baa": t.baa.reference if t.baa else None, "ai": t.features.ai,
+                     "lifecycle": t.lifecycle.state})
     if fmt == "json":
         click.echo(json.dumps(rows, indent=2))
         return
     table = Table(title=f"tenants · stack {stack}", title_justify="left")
-    for column in ("id", "name", "residency", "CometChat", "AWS region", "audit days", "BAA", "AI"):
+    for column in ("id", "name", "residency", "CometChat", "AWS region", "audit days", "BAA", "AI", "lifecycle"):
         table.add_column(column)
     for r in rows:
         table.add_row(r["id"], r["name"], r["residency"], r["cometchat_region"], r["aws_region"],
-                      str(r["audit_log_days"]), r["baa"] or "[yellow]none[/]", "on" if r["ai"] else "off")
+                      str(r["audit_log_days"]), r["baa"] or "[yellow]none[/]", "on" if r["ai"] else "off",
+                      r["lifecycle"])
     Console().print(table)
 
 
