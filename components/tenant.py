@@ -10,6 +10,7 @@ resources go through the tenant's own regional provider: residency is decided on
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from dataclasses import dataclass
 
@@ -69,9 +70,8 @@ class Tenant(pulumi.ComponentResource):
             "features": spec.features.model_dump(),
             "notifications": spec.notifications.model_dump(),
             "roles": {k: v.model_dump() for k, v in spec.roles.items()},
-            "lifecycle": {"state": spec.lifecycle.state,
-                          "offboardedOn": spec.lifecycle.offboarded_on.isoformat() if spec.lifecycle.offboarded_on else None,
-                          "evidenceUntil": until.isoformat() if until else None},
+            "lifecycle": {"state": spec.lifecycle.state, "offboardedOn": _iso(spec.lifecycle.offboarded_on),
+                          "evidenceUntil": _iso(until)},
         }, opts)
 
         self.provider = aws.Provider(f"{spec.id}-aws", **_provider_args(settings, region.aws_region),
@@ -132,6 +132,10 @@ class Tenant(pulumi.ComponentResource):
             "cometchat_app_id": messaging.app.app_id,
             "webhook_url": messaging.ingest.url,
         })
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day else None
 
 
 def _provider_args(settings: StackSettings, aws_region: str) -> dict:

@@ -97,14 +97,17 @@ def plan(ctx: click.Context, stack: str, fmt: str, out: Path | None, no_policies
     """
     try:
         project = _project(ctx)
-        deployed = _deployed(state_path, stack) if state_path is not None else None
         # A spinner with elapsed time: large catalogs take minutes, and silence reads as a hang.
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                       console=stderr, transient=True) as bar:
             task = bar.add_task(f"planning stack {stack}")
+            deployed = None
+            if state_path is not None:
+                bar.update(task, description=f"{stack}: reading {state_path}")
+                deployed = _deployed(state_path, stack)
             report = build_plan(project, stack, policies=not no_policies,
                                 progress=lambda msg: bar.update(task, description=f"{stack}: {msg}"),
-                                warn=_warn, deployed=deployed, state_file=str(state_path),
+                                warn=_warn, deployed=deployed, state_file=str(state_path or ""),
                                 export_state=export_state)
     except InputError as exc:
         stderr.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False, soft_wrap=True)

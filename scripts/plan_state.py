@@ -26,6 +26,7 @@ from scripts.state.envelope import ARCHIVE_SIG, ASSET_SIG, SIG_KEY, opaque_secre
 COMPARISON_NOTE = ("changed inputs are compared as values, without provider diff semantics: a provider may "
                    "ignore some differences or need a replacement for others; `pulumi preview` decides")
 COMETCHAT_APP = "pulumi-python:dynamic/hipaachat:CometChatApp"
+AWS_PROVIDER = "pulumi:providers:aws"
 # Parts of a tenant whose resources are evidence even in a state written before they were retained.
 EVIDENCE_COMPONENTS = ("hipaachat:tenant:Keys", "hipaachat:tenant:AuditSinks")
 EVIDENCE_NAME_SUFFIXES = ("-auditor", "-auditor-policy")
@@ -181,6 +182,27 @@ def _tenants_in(resources: Iterable[CapturedResource]) -> dict[str, CapturedReso
     return {str(r.inputs.get("tenantId") or r.name): r for r in resources if r.type == TENANT_TYPE}
 
 
+def _moved(tid: str, was: CapturedResource, now: CapturedResource, ours: Mapping[str, CapturedResource],
+           deployed: Mapping[str, CapturedResource], owners: Mapping[str, str]) -> tuple[str, str] | None:
+    """(old, new) residency or AWS region of a tenant that moved, else None.
+
+    The Tenant component's declared residency is compared when the state recorded it; the
+    tenant's regional AWS provider (whose inputs every state keeps) is compared in any case.
+    """
+    old, new = was.inputs.get("residency"), now.inputs.get("residency")
+    if isinstance(old, str) and isinstance(new, str) and old != new:
+        return old, new
+
+    def region(resources: Mapping[str, CapturedResource]) -> str | None:
+        return next((r.inputs.get("region") for r in resources.values()
+                     if r.type == AWS_PROVIDER and owners.get(r.urn) == tid), None)
+
+    before, after = region(deployed), region(ours)
+    if isinstance(before, str) and isinstance(after, str) and before != after:
+        return f"AWS region {before}", f"AWS region {after}"
+    return None
+
+
 def _blocked(ours: Mapping[str, CapturedResource], deployed: Mapping[str, CapturedResource],
              owners: Mapping[str, str], groups: Mapping[str | None, TenantChanges], catalog: Mapping[str, Tenant],
              stack: str, today: dt.date) -> list[Violation]:
@@ -193,11 +215,11 @@ def _blocked(ours: Mapping[str, CapturedResource], deployed: Mapping[str, Captur
                 f"tenant {tid} is deployed but {file} is gone: `pulumi up` would delete its CometChat app "
                 f"(message history) and drop its evidence. Restore the file and offboard the tenant instead: "
                 f"hipaachat tenants offboard {tid} --stack {stack}"), component.urn))
-        old, new = component.inputs.get("residency"), now[tid].inputs.get("residency") if tid in now else None
-        if new is not None and old is not None and old != new:
+        if tid in now and (moved := _moved(tid, component, now[tid], ours, deployed, owners)) is not None:
+            old, new = moved
             findings.append(_finding("lifecycle-residency-changed", tid, (
                 f"residency of {tid} changes from {old} to {new}: a region move needs a migration, not an update "
-                f"(create a new tenant in {new}, move the data, then offboard {tid}); restore residency: {old} in "
+                f"(create a new tenant in {new}, move the data, then offboard {tid}); restore the residency in "
                 f"{file}"), component.urn))
     for tid, tenant_group in groups.items():
         spec = catalog.get(tid) if tid is not None else None

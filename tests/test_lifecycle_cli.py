@@ -117,7 +117,8 @@ def test_evidence_leaving_the_stack_early_is_refused(exported, project_root, tmp
     def rename_key(resource):
         if resource["urn"].endswith("::sunrise-clinic-key"):
             resource["urn"] += "-v0"
-    code, report = plan_json(project_root, "--no-policies", "--state", str(edited_state(exported, tmp_path, rename_key)))
+    state = edited_state(exported, tmp_path, rename_key)
+    code, report = plan_json(project_root, "--no-policies", "--state", str(state))
     assert code == 1 and blocking(report) == {("lifecycle-evidence-deleted-early", "sunrise-clinic")}
     [finding] = [v for v in report["violations"] if v["policy"] == "lifecycle-evidence-deleted-early"]
     assert finding["urn"].endswith("sunrise-clinic-key-v0") and "aws:kms/key:Key" in finding["message"]
@@ -139,13 +140,22 @@ def test_replacing_or_deleting_an_active_tenants_app_is_refused(exported, projec
     assert code == 1 and blocking(report) == {("lifecycle-cometchat-app-replaced", "lotus-health")}
 
 
-def test_a_residency_change_is_refused(exported, project_copy):
+def test_a_residency_change_is_refused(exported, project_copy, tmp_path):
     path = project_copy / "stacks/tenants/local/sunrise-clinic.yaml"
     path.write_text(path.read_text().replace("residency: us", "residency: eu"))
     code, report = plan_json(project_copy, "--state", str(exported))
     assert code == 1
     assert ("lifecycle-residency-changed", "sunrise-clinic") in blocking(report)
     assert {tenant for _, tenant in blocking(report)} == {"sunrise-clinic"}
+
+    # A state that did not record the component's inputs still shows the move: the provider's region.
+    def bare_components(resource):
+        if resource["type"] == "hipaachat:index:Tenant":
+            resource["inputs"] = {}
+    state = edited_state(exported, tmp_path, bare_components)
+    code, report = plan_json(project_copy, "--no-policies", "--state", str(state))
+    [moved] = [v for v in report["violations"] if v["policy"] == "lifecycle-residency-changed"]
+    assert code == 1 and moved["tenant"] == "sunrise-clinic" and "us-east-2" in moved["message"]
 
 
 def test_release_is_explicit_and_only_after_the_retention_date(exported, project_copy):

@@ -166,7 +166,8 @@ def test_a_checkpoint_reads_with_its_config_and_show_secrets_plaintext_stays_wra
     state = read_state(FIXTURES / "checkpoint.json")
     assert (state.kind, state.stack, state.project) == ("checkpoint", "local", "hipaachat")
     assert state.config["hipaachat:environment"] == "prototype"
-    provider = state.by_urn()["urn:pulumi:local::hipaachat::hipaachat:index:Tenant$pulumi:providers:aws::sunrise-clinic-aws"]
+    urn = "urn:pulumi:local::hipaachat::hipaachat:index:Tenant$pulumi:providers:aws::sunrise-clinic-aws"
+    provider = state.by_urn()[urn]
     assert provider.inputs["secretKey"] == {SIG_KEY: SECRET_SIG, "value": "synthetic-secret-key-value"}
     assert "synthetic-secret-key-value" not in repr(opaque_secrets(provider.inputs))
 
