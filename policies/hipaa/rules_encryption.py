@@ -106,9 +106,9 @@ def s3_tenant_key(stack: StackView, ctx: PackContext, report: StackReport) -> No
         pending = stack.may_configure_unseen(SSE_CONFIGS)
         for sse in configs:
             value = stack.props(sse).get("rules")
-            pending |= value is UNKNOWN
-            rules += [(rule, sse.property_dependencies.get("rules", [])) for rule in
-                      (value if isinstance(value, list) else [])]
+            depends_on = sse.property_dependencies.get("rules", [])
+            listed = value if isinstance(value, list) else [UNKNOWN] if value is UNKNOWN else []
+            rules += [(rule, depends_on) for rule in listed]
         inline = dig(stack.props(bucket), "serverSideEncryptionConfiguration", "rule")
         pending |= inline is UNKNOWN
         rules += [(inline, bucket.property_dependencies.get("serverSideEncryptionConfiguration", []))] \
@@ -117,7 +117,10 @@ def s3_tenant_key(stack: StackView, ctx: PackContext, report: StackReport) -> No
             report("bucket has no default encryption; add a server-side encryption configuration with "
                    f"sse_algorithm aws:kms and tenant '{owner}''s key", bucket.urn)
         for rule, depends_on in rules:
-            if rule is UNKNOWN:
+            if rule is UNKNOWN:  # only structure is known: what the rules are computed from
+                if (problem := key_problem(stack, owner, UNKNOWN, depends_on)) is not None:
+                    report(f"default encryption {problem}; set kms_master_key_id to tenant '{owner}''s key",
+                           bucket.urn)
                 continue
             default = rule.get("applyServerSideEncryptionByDefault") if isinstance(rule, dict) else None
             algorithm = dig(default, "sseAlgorithm")

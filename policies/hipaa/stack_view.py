@@ -213,9 +213,9 @@ class StackView:
             if dependency.resource_type in BUCKETS:
                 return dependency
         value = _get(resource, "bucket")
-        if isinstance(value, str):
-            return self._bucket_names.get(value)
-        if value is not UNKNOWN:
+        if isinstance(value, str) and value in self._bucket_names:
+            return self._bucket_names[value]
+        if not self._bucket_undecided(value):
             return None
         depended = [d for d in resource.dependencies if d.resource_type in BUCKETS]
         if len(depended) == 1:
@@ -223,6 +223,15 @@ class StackView:
         parent = resource.parent.urn if resource.parent is not None else None
         beside = [b for b in self.of_type(*BUCKETS) if (b.parent.urn if b.parent is not None else None) == parent]
         return beside[0] if len(beside) == 1 else None
+
+    @cached_property
+    def _bucket_names_unresolved(self) -> bool:
+        return any(_get(b, field) is UNKNOWN for b in self.of_type(*BUCKETS) for field in ("bucket", "id", "arn"))
+
+    def _bucket_undecided(self, value: Any) -> bool:
+        """A `bucket` value that may name a bucket whose name is not known yet (preview)."""
+        return value is UNKNOWN or (isinstance(value, str) and value not in self._bucket_names
+                                    and self._bucket_names_unresolved)
 
     @cached_property
     def _by_bucket(self) -> dict[str, dict[str, list[PolicyResource]]]:
@@ -233,7 +242,7 @@ class StackView:
             bucket = self.bucket_of(r)
             if bucket is not None:
                 index[bucket.urn][r.resource_type].append(r)
-            elif _get(r, "bucket") is UNKNOWN:
+            elif "bucket" in r.props and self._bucket_undecided(_get(r, "bucket")):
                 self._unplaced.add(r.resource_type)
         return index
 
