@@ -128,10 +128,10 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
             self._mocks.provider_regions[f"{response.urn}::{response.id}"] = inputs["region"]
         resource = CapturedResource(
             urn=response.urn,
-            id=response.id or None,
             type=request.type,
             name=request.name,
             custom=request.custom,
+            id=response.id or "",
             inputs=inputs,
             outputs={k: v for k, v in state.items() if k != DYNAMIC_PROVIDER_INPUT},
             parent=request.parent or None,

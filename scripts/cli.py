@@ -77,6 +77,11 @@ def plan(ctx: click.Context, stack: str, fmt: str, out: Path | None, no_policies
     CLI), sends every resource and the whole stack to policies/hipaa over the same Analyzer
     gRPC protocol `pulumi preview --policy-pack` uses, and reports per tenant.
 
+    The pack judges the stack twice, as a real deployment shows it: as `pulumi preview` sees it
+    (ids, ARNs and whatever is computed from them unknown until created) and as the update
+    sees it (every value resolved). Each finding says which phase raises it; checks a preview
+    cannot make yet are counted as deferred.
+
     \b
     With --state it also compares the program with what is deployed, by URN, and blocks (exit 1,
     tenant named): a deployed tenant whose file was deleted instead of offboarded; evidence (key,

@@ -19,10 +19,11 @@ from pydantic import BaseModel, Field
 
 from components.catalog import CatalogError, catalog_dir, load_catalog
 from components.tags import TENANT_TYPE
-from scripts.analyzer import PolicyPackProcess
+from scripts.analyzer import PolicyOutcome, PolicyPackProcess
 from scripts.capture import run_program_sharded
 from components.lifecycle import today
-from scripts.models import CapturedResource, Violation, Waived, tenant_owners
+from scripts.models import CapturedResource, Deferred, Violation, Waived, tenant_owners
+from scripts.phases import preview_view
 from scripts.plan_state import StateChanges, TenantLifecycle, compare, lifecycle_of
 from scripts.state import write_state
 from scripts.project import InputError, Project, StackConfig, load_stack, stack_config_for_pack
@@ -56,6 +57,8 @@ class PlanReport(BaseModel):
     resource_count: int
     violations: list[Violation] = Field(default_factory=list)
     waived: list[Waived] = Field(default_factory=list)
+    # Checks a real `pulumi preview` cannot make yet (values unknown until created); the update phase made them.
+    deferred: list[Deferred] = Field(default_factory=list)
     lifecycle: list[TenantLifecycle] = Field(default_factory=list)
     changes: StateChanges | None = None
     timings: PlanTimings
@@ -77,13 +80,15 @@ def validate_inputs(project: Project, stack: str) -> tuple[StackConfig, list[Pat
 
 
 def build_plan(project: Project, stack: str, *, policies: bool = True,
+               deployed: Mapping[str, CapturedResource] | None = None,
                progress: Callable[[str], None] = lambda _: None,
                warn: Callable[[str], None] = lambda _: None,
-               deployed: Mapping[str, CapturedResource] | None = None, state_file: str = "the deployed state",
-               export_state: Path | None = None) -> PlanReport:
-    """Plan `stack`; with `deployed` (URN -> resource of a state file) also diff against it.
+               state_file: str = "the deployed state", export_state: Path | None = None) -> PlanReport:
+    """Capture the stack's program and evaluate the pack in both phases of a deployment.
 
-    `export_state` receives the captured registrations as a `pulumi stack export` document.
+    `deployed` (URN -> resource, from a state file) are the resources that already exist: they
+    keep their values in the preview phase, and the plan reports what would change in them
+    (scripts.plan_state). `export_state` receives the capture as a `pulumi stack export` file.
     """
     config, tenant_files = validate_inputs(project, stack)
     progress(f"running the program for {len(tenant_files)} tenants under Pulumi mocks")
@@ -99,20 +104,20 @@ def build_plan(project: Project, stack: str, *, policies: bool = True,
     if export_state is not None:
         write_state(export_state, resources, stack=stack)
 
-    violations: list[Violation] = []
-    waived: list[Waived] = []
+    outcome = PolicyOutcome()
     started = time.perf_counter()
     if policies:
-        progress(f"evaluating {len(resources)} resources against the policy pack")
         with PolicyPackProcess(project.root / POLICY_PACK, stack_config=stack_config_for_pack(config),
                                project="hipaachat", stack=stack) as pack:
-            outcome = pack.analyze(resources)
-        violations, waived = outcome.violations, outcome.waived
+            progress(f"evaluating {len(resources)} resources as `pulumi preview` sees them (values unknown)")
+            preview = pack.analyze(preview_view(resources, deployed or {}), phase="preview")
+            progress(f"evaluating {len(resources)} resources as `pulumi up` sees them (values resolved)")
+            outcome = merge_phases(preview, pack.analyze(resources, phase="update"))
     policy_seconds = time.perf_counter() - started
 
     catalog = [entry.tenant for entry in load_catalog(catalog_dir(project.root, stack))]
     standing, notices = lifecycle_of(catalog, stack, config.settings.environment == "production", today())
-    violations = [*violations, *notices]
+    violations = [*outcome.violations, *notices]
     changes = None
     if deployed is not None:
         changes, blocked = compare(resources, deployed, state_file=state_file, catalog=catalog, stack=stack,
@@ -135,8 +140,25 @@ def build_plan(project: Project, stack: str, *, policies: bool = True,
         tenants=sorted(plans.values(), key=lambda t: t.id),
         resource_count=len(resources),
         violations=violations,
-        waived=waived,
+        waived=outcome.waived,
+        deferred=outcome.deferred,
         lifecycle=standing,
         changes=changes,
         timings=PlanTimings(program_seconds=round(program_seconds, 3), policy_seconds=round(policy_seconds, 3)),
     )
+
+
+def merge_phases(preview: PolicyOutcome, update: PolicyOutcome) -> PolicyOutcome:
+    """One finding list for both phases: what a preview raises, then what only the update raises.
+
+    A finding raised in both phases is reported once, as `preview` (the earliest a real
+    deployment would be refused).
+    """
+    def key(finding: Violation | Waived) -> tuple[str, str | None, str]:
+        return finding.policy, finding.urn, finding.message
+
+    seen = {key(v) for v in preview.violations}
+    violations = preview.violations + [v for v in update.violations if key(v) not in seen]
+    waived_seen = {key(w) for w in preview.waived}
+    waived = preview.waived + [w for w in update.waived if key(w) not in waived_seen]
+    return PolicyOutcome(violations=violations, waived=waived, deferred=preview.deferred, policies=update.policies)

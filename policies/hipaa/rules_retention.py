@@ -104,7 +104,7 @@ def object_lock_compliance(stack: StackView, ctx: PackContext, report: StackRepo
                 and as_bool(props.get("objectLockEnabled")) is not True:
             report("audit archive bucket is created without Object Lock; set object_lock_enabled=True "
                    "(it can only be enabled at creation)", bucket.urn)
-        if not locks:
+        if not locks and not stack.may_configure_unseen(OBJECT_LOCKS):
             report(f"audit archive has no default retention; add an Object Lock configuration in COMPLIANCE mode "
                    f"for at least {minimum} days", bucket.urn)
         for retention in locks:
@@ -127,7 +127,8 @@ def s3_versioning(stack: StackView, ctx: PackContext, report: StackReport) -> No
         statuses = [dig(stack.props(v), "versioningConfiguration", "status")
                     for v in stack.configuring(bucket, VERSIONINGS)]
         inline = as_bool(dig(stack.props(bucket), "versioning", "enabled"))
-        if UNKNOWN in statuses or inline is True or "Enabled" in statuses:
+        if UNKNOWN in statuses or inline is True or "Enabled" in statuses or (
+                not statuses and stack.may_configure_unseen(VERSIONINGS)):
             continue
         found = f"versioning is {statuses[0]}" if statuses else "bucket has no versioning configuration"
         report(f"{found}; add a BucketVersioning with status Enabled", bucket.urn)
@@ -165,8 +166,11 @@ _READS = {"logs": ("logs:getlogevents", "logs:filterlogevents", "logs:startquery
           "s3": ("s3:getobject", "s3:getobjectversion")}
 
 
-def _retained(stack: StackView, resource: PolicyResource) -> bool:
+def _retained(stack: StackView, resource: PolicyResource) -> bool | None:
+    """Whether the resource carries hipaachat:retain=true; None while its tags are unknown (preview)."""
     tags = stack.props(resource).get("tags")
+    if tags is UNKNOWN or (isinstance(tags, dict) and tags.get(RETAIN_TAG) is UNKNOWN):
+        return None
     return isinstance(tags, dict) and tags.get(RETAIN_TAG) == "true"
 
 
@@ -227,11 +231,14 @@ def evidence_readable(stack: StackView, ctx: PackContext, report: StackReport) -
     key and reader must also be protected, as the sink is.
     """
     for sink in stack.of_type(LOG_GROUP, *BUCKETS):
-        if stack.owner(sink.urn) is None or not _retained(stack, sink):
+        if stack.owner(sink.urn) is None or _retained(stack, sink) is not True:
             continue
         kind = "log group" if sink.resource_type == LOG_GROUP else "archive bucket"
         for key in _sink_keys(stack, sink):
-            if not _retained(stack, key):
+            retained = _retained(stack, key)
+            if retained is None:
+                continue
+            if not retained:
                 report(f"retained audit {kind} is encrypted with KMS key {key.name}, which is not retained: "
                        f"removing the tenant would schedule the key for deletion and leave the evidence unreadable; "
                        f"register the key with retain_on_delete=True and tag {RETAIN_TAG}=true (components.keys)",
@@ -240,7 +247,10 @@ def evidence_readable(stack: StackView, ctx: PackContext, report: StackReport) -
                 report(f"production: KMS key {key.name} of a retained audit {kind} is not protected; register it "
                        f"with protect=True like the sink", sink.urn)
         for role in _readers(stack, sink):
-            if not _retained(stack, role):
+            retained = _retained(stack, role)
+            if retained is None:
+                continue
+            if not retained:
                 report(f"retained audit {kind} is readable through role {role.name}, which is not retained: "
                        f"removing the tenant would delete the only way to read the evidence; register the role "
                        f"and its policy with retain_on_delete=True and tag the role {RETAIN_TAG}=true "
