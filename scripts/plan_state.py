@@ -71,7 +71,9 @@ class TenantLifecycle(BaseModel):
 
 def _finding(policy: str, tenant: str | None, message: str, urn: str | None = None,
              enforcement: Literal["mandatory", "advisory"] = "mandatory") -> Violation:
-    return Violation(policy=policy, enforcement=enforcement, tenant=tenant, urn=urn, message=message)
+    # Phase `preview`: known from the files and the state before anything is created. No real
+    # `pulumi preview` raises these (the Analyzer protocol never shows a delete); this plan does.
+    return Violation(policy=policy, enforcement=enforcement, tenant=tenant, urn=urn, message=message, phase="preview")
 
 
 def lifecycle_of(catalog: Sequence[Tenant], stack: str, production: bool, today: dt.date
