@@ -17,14 +17,12 @@ from pathlib import Path
 import pulumi
 from pydantic import BaseModel, Field
 
-from components.catalog import CatalogError, catalog_dir, load_catalog
 from components.tags import TENANT_TYPE
 from scripts.analyzer import PolicyPackProcess
 from scripts.capture import run_program_sharded
 from scripts.models import Violation, Waived, tenant_owners
-from scripts.project import InputError, Project, StackConfig, load_stack, stack_config_for_pack
-
-POLICY_PACK = Path("policies") / "hipaa"
+from scripts.inputs import POLICY_PACK, validate_inputs
+from scripts.project import InputError, Project, stack_config_for_pack
 
 
 class PlannedResource(BaseModel):
@@ -59,16 +57,6 @@ class PlanReport(BaseModel):
     def blocked(self) -> bool:
         """A real `pulumi up` would be refused: some mandatory policy is violated."""
         return any(v.enforcement == "mandatory" for v in self.violations)
-
-
-def validate_inputs(project: Project, stack: str) -> tuple[StackConfig, list[Path]]:
-    """Everything a plan needs from the user's files, checked before anything runs."""
-    config = load_stack(project, stack)
-    try:
-        entries = load_catalog(catalog_dir(project.root, stack), display_root=project.root)
-    except CatalogError as exc:
-        raise InputError(str(exc)) from exc
-    return config, [entry.path for entry in entries]
 
 
 def build_plan(project: Project, stack: str, *, policies: bool = True,
