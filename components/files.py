@@ -243,4 +243,6 @@ def _too_large(shown: str, limits: Limits) -> InputFileError:
 
 
 def _size(n: int) -> str:
-    return f"{n // MIB} MiB" if n >= MIB and n % MIB == 0 else f"{n // KIB} KiB"
+    if n % MIB == 0:
+        return f"{n // MIB} MiB"
+    return f"{n // KIB} KiB" if n % KIB == 0 else f"{n} bytes"
