@@ -138,7 +138,11 @@ _CLINICAL_TERMS = (
     "positive for", "negative for", "symptoms?", "treatment", "discharged?", "admission", "admitted",
     "hospital\\w*", "emergency room", "urgent care", "referrals?", "cardiolog\\w*", "dermatolog\\w*",
     "pediatric\\w*", "gyn(?:a)?ecolog\\w*", "urolog\\w*", "physical therapy", "pharmacy", "lab work",
-    "screening", "infection", "allerg(?:y|ies|ic)", "injur(?:y|ies)", "pathology",
+    "screening", "infection", "allerg(?:y|ies|ic)", "injur(?:y|ies)", "pathology", "fevers?", "cancers?",
+    # Everyday English that is clinical in a notification (components/phi_terms.py leaves everyday words out).
+    "heart attack", "heart failure", "strokes?", "diseases?", "fractures?", "wounds?", "pain(?:ful)?", "cough\\w*",
+    "headaches?", "cardiac", "kidneys?", "liver", "lumps?", "sick(?:ness)?", "illness(?:es)?", "bleeding",
+    "skull", "plague", "arrest", "hearing loss", "delivery of", "birth defects?",
 )
 
 _HONORIFIC = re.compile(rf"\b(?P<title>Mr|Mrs|Ms|Miss|Mx|Prof|Herr|Frau|Dr|Doctor|Nurse)\.?\s+{_CAP_WORD}")
@@ -241,18 +245,26 @@ def lint_pointer(text: str) -> list[PhiFinding]:
     for match in _TOKEN.finditer(text):
         start, end = match.span()
         token = match.group(0)
-        if any(s <= start < e for s, e in claimed) or token in _POINTER_PUNCTUATION \
-                or token.lower().replace("’", "'") in POINTER_VOCABULARY:
+        if any(s <= start < e for s, e in claimed) or token in _POINTER_PUNCTUATION:
             continue
+        # The denylist first: "Hi Will" uses a vocabulary word as a name.
         overlapping = next((f for f in known if f.start < end and start < f.end), None)
         if overlapping is not None:
             found.append((overlapping.kind, overlapping.start, overlapping.end, overlapping.description))
             claimed.append((overlapping.start, overlapping.end))
             continue
+        if _in_vocabulary(token):
+            continue
         kind = (PhiKind.NUMBER if token.isdigit() else PhiKind.SYMBOL if not token[0].isalnum()
                 else PhiKind.IDENTIFIER if any(c.isdigit() for c in token) else PhiKind.UNREVIEWED_WORD)
         found.append((kind, start, end, _LABELS[kind]))
     return [PhiFinding(kind=k, start=s, end=e, description=d) for k, s, e, d in sorted(set(found), key=lambda c: c[1])]
+
+
+def _in_vocabulary(token: str) -> bool:
+    """A reviewed word, or its possessive ("team's"); the possessive of anything else is not."""
+    word = token.lower().replace("’", "'")
+    return word in POINTER_VOCABULARY or (word.endswith("'s") and word[:-2] in POINTER_VOCABULARY)
 
 
 def lint_channel(channel: str, text: str) -> list[PhiFinding]:

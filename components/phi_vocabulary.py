@@ -21,6 +21,7 @@ _FUNCTION_WORDS = """
     you your yours you're you've we we're we've us our it it's its this that these those there there's here here's
     is are was be been being has have had will would can could may might should do does don't not no yes
     any some all more one new now please just only also when where how what
+    they them their were get got need needs
 """
 
 _POINTER_WORDS = """
@@ -32,6 +33,7 @@ _POINTER_WORDS = """
     log login logged sign signed in out view read see open check tap click go select follow use
     respond continue access manage review confirm verify send sent received receive waiting available ready
     unread secure securely safely online private privately directly
+    added updated shared replied started important changed needed action password miss
     something someone anything
 """
 
