@@ -18,6 +18,8 @@ API (all functions raise `InputFileError`, and only it, for anything wrong with 
   (an alias bomb fails at its first anchor, in milliseconds), nesting deeper than
   `limits.max_depth` refused and duplicate keys refused. `read_yaml_with_lines` also returns
   the `LineIndex` for line numbers in schema errors.
+- `read_json(path, limits, ...) -> Any`: `read_text` plus strict JSON (NaN and Infinity refused,
+  the error names line and column) and nesting at most `limits.max_depth`.
 - `read_lines(path, limits, ...) -> Iterator[tuple[int, str]]`: streams a large text file
   (JSON Lines records, exports) line by line with the same UTF-8, NUL and size checks and
   without holding the file in memory; the size limit is enforced while reading.
@@ -32,6 +34,7 @@ relative to `root`).
 from __future__ import annotations
 
 import codecs
+import json
 import os
 import stat
 from collections.abc import Iterator
@@ -64,7 +67,7 @@ PROJECT_FILE = Limits("project file", 64 * KIB, 16)
 WAIVER_FILE = Limits("waiver file", 1 * MIB, 16)
 # Promotion records grow by one line per promotion; exports hold every resource of a stack.
 PROMOTION_RECORDS = Limits("promotion record file", 64 * MIB, 32)
-STATE_EXPORT = Limits("state export", 1024 * MIB, 64)
+STATE_EXPORT = Limits("state export", 512 * MIB, 64)
 
 _BOMS = ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"),
          (codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16"))
@@ -163,6 +166,41 @@ def read_yaml_with_lines(path: Path, limits: Limits, *, root: Path | None = None
 def read_yaml(path: Path, limits: Limits, *, root: Path | None = None, shown: str | None = None) -> Any:
     """The file as YAML data (None for an empty file)."""
     return read_yaml_with_lines(path, limits, root=root, shown=shown)[0]
+
+
+def read_json(path: Path, limits: Limits, *, root: Path | None = None, shown: str | None = None) -> Any:
+    """The file as JSON data; see the module docstring for what is refused."""
+    shown = shown or display_name(path, root)
+    text = read_text(path, limits, root=root, shown=shown)
+    try:
+        data = json.loads(text, parse_constant=_no_constant)
+    except json.JSONDecodeError as exc:
+        raise InputFileError(shown, f"is not valid JSON ({exc.msg} at column {exc.colno})",
+                             "fix the syntax at that line", line=exc.lineno) from None
+    except ValueError as exc:
+        raise InputFileError(shown, f"is not valid JSON ({exc})", "write numbers as numbers") from None
+    except RecursionError:
+        raise InputFileError(shown, f"nesting is deeper than the limit of {limits.max_depth} levels",
+                             "flatten the structure") from None
+    if _depth(data) > limits.max_depth:
+        raise InputFileError(shown, f"nesting is deeper than the limit of {limits.max_depth} levels",
+                             "flatten the structure")
+    return data
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _depth(value: Any) -> int:
+    """How deeply lists and objects nest (iteratively: no recursion limit to hit)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level)
+            stack.extend((child, level + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
 
 
 def read_lines(path: Path, limits: Limits, *, root: Path | None = None,

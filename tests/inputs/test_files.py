@@ -13,6 +13,7 @@ from components.files import (
     InputFileError,
     Limits,
     read_bytes,
+    read_json,
     read_lines,
     read_text,
     read_yaml,
@@ -119,3 +120,23 @@ def test_a_fifo_is_refused_without_blocking_and_a_missing_file_is_named(tmp_path
         read_text(fifo, TENANT_FILE)  # with no writer, an open() without the stat check would block forever
     with pytest.raises(InputFileError, match="no such tenant file"):
         read_text(tmp_path / "missing.yaml", TENANT_FILE)
+
+
+def test_json_is_strict_and_bounded(tmp_path: Path) -> None:
+    path = tmp_path / "export.json"
+    limits = Limits("state export", 1024 * 1024, max_depth=4)
+    path.write_text('{"version": 3, "deployment": {"resources": [{"urn": "u"}]}}')
+    assert read_json(path, limits)["deployment"]["resources"] == [{"urn": "u"}]
+    path.write_text('{"version": 3,\n "deployment": {"resources": [{"urn": [1]}]}}')
+    with pytest.raises(InputFileError, match="deeper than the limit of 4"):
+        read_json(path, limits)
+    path.write_text("[" * 100_000 + "]" * 100_000)  # past Python's own recursion limit
+    with pytest.raises(InputFileError, match="deeper than the limit"):
+        read_json(path, limits)
+    path.write_text('{"a": NaN}')
+    with pytest.raises(InputFileError, match="NaN"):
+        read_json(path, limits)
+    path.write_text('{\n"a": 1,\n}')
+    with pytest.raises(InputFileError) as caught:
+        read_json(path, limits)
+    assert caught.value.line == 3
