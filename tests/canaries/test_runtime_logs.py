@@ -90,7 +90,7 @@ def test_no_canary_in_emulator_or_provider_logs(emulator_process: EmulatorProces
         texts.append(str(refused.value))
         engine.delete(hook)
         engine.delete(app)  # a production-grade delete archives and says so in the provider's log
-        host_log = host.log_lines
+    host_log = host.log_lines  # after the host stopped: its output is drained completely
     emulator_log = emulator_process.log.read_text(errors="replace")
 
     assert all(len(key) == 40 for key in app_keys)  # real generated keys, not empty outputs
