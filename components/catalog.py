@@ -21,6 +21,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from components.files import TENANT_FILE, InputFileError, read_text
 from components.yaml_lines import LineIndex, load_with_lines
 
 # CloudWatch Logs accepts only these retention values; 0 means "never expire".
@@ -209,16 +210,19 @@ def load_catalog(directory: Path, display_root: Path | None = None) -> list[Tena
     with no tenants is almost always a typo in the stack name.
     """
     shown = (lambda p: str(p.relative_to(display_root))) if display_root else str
-    files = sorted(directory.glob("*.yaml")) + sorted(directory.glob("*.yml"))
-    if not files:
+    files, misnamed = tenant_file_names(directory)
+    if not files and not misnamed:
         raise CatalogError([CatalogIssue(
             file=shown(directory) if directory.exists() else str(directory), line=None, field="(catalog)",
             message="no tenant files found; add one with `hipaachat tenants new --stack STACK ID`",
         )])
-    issues: list[CatalogIssue] = []
+    issues: list[CatalogIssue] = [CatalogIssue(
+        file=shown(path), line=None, field="(file name)",
+        message=f"not a tenant file name; tenant files are named <id>.yaml (e.g. sunrise-clinic.yaml): rename it, "
+                f"or move it out of {shown(directory)}") for path in misnamed]
     loaded: list[TenantFile] = []
     for path in files:
-        tenant, file_issues = _load_one(path, shown(path))
+        tenant, file_issues = _load_one(path, shown(path), display_root or directory)
         issues.extend(file_issues)
         if tenant is not None:
             loaded.append(TenantFile(path=path, tenant=tenant))
@@ -228,8 +232,22 @@ def load_catalog(directory: Path, display_root: Path | None = None) -> list[Tena
     return sorted(loaded, key=lambda f: f.tenant.id)
 
 
-def _load_one(path: Path, shown: str) -> tuple[Tenant | None, list[CatalogIssue]]:
-    return parse_tenant(path.read_text(encoding="utf-8"), shown, path.stem, path.suffix)
+def tenant_file_names(directory: Path) -> tuple[list[Path], list[Path]]:
+    """The catalog's tenant files (`<id>.yaml`, `<id>.yml`) and the other entries, which are errors.
+
+    Hidden entries (editor swap files, `.partial` staging files) are not part of the catalog.
+    """
+    entries = sorted(p for p in directory.iterdir() if not p.name.startswith(".")) if directory.is_dir() else []
+    named = [p for p in entries if p.suffix in (".yaml", ".yml") and TENANT_ID.match(p.stem)]
+    return named, [p for p in entries if p not in named]
+
+
+def _load_one(path: Path, shown: str, root: Path) -> tuple[Tenant | None, list[CatalogIssue]]:
+    try:
+        text = read_text(path, TENANT_FILE, root=root, shown=shown)
+    except InputFileError as exc:
+        return None, [CatalogIssue(file=shown, line=exc.line, field="(file)", message=exc.detail)]
+    return parse_tenant(text, shown, path.stem, path.suffix)
 
 
 def parse_tenant(text: str, shown: str, stem: str, suffix: str = ".yaml") -> tuple[Tenant | None, list[CatalogIssue]]:
@@ -253,7 +271,8 @@ def _parse(text: str, shown: str, stem: str, suffix: str) -> tuple[Tenant | None
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else None
         return None, [CatalogIssue(file=shown, line=line, field="(yaml)",
-                                   message=f"not valid YAML ({getattr(exc, 'problem', exc)}); fix the syntax")]
+                                   message=f"not valid YAML ({getattr(exc, 'problem', exc)}); "
+                                           f"{getattr(exc, 'fix', 'fix the syntax')}")]
     if not isinstance(data, dict):
         return None, [CatalogIssue(file=shown, line=1, field="(file)",
                                    message="a tenant file is a mapping of keys (id, name, residency, ...)")]
@@ -288,7 +307,7 @@ def _duplicates(loaded: list[TenantFile], shown: Any) -> list[CatalogIssue]:
             value = getattr(entry.tenant, attr).casefold()
             if value in seen:
                 issues.append(CatalogIssue(
-                    file=shown(entry.path), line=load_with_lines(entry.path.read_text())[1].line_of((attr,)), field=attr,
+                    file=shown(entry.path), line=load_with_lines(read_text(entry.path, TENANT_FILE))[1].line_of((attr,)), field=attr,
                     message=f"'{getattr(entry.tenant, attr)}' is already used by {shown(seen[value].path)}; "
                             f"every tenant needs its own {attr}",
                 ))

@@ -183,7 +183,7 @@ SHARD_MIN_TENANTS = 60
 
 
 def _project_view(project_dir: Path, stack: str, tenant_files: list[Path], into: Path) -> Path:
-    """A project directory holding only some tenant files (symlinks), for one shard's run.
+    """A project directory holding only some tenant files (copies), for one shard's run.
 
     Sharding lives here, outside the program, so nothing a real `pulumi up` reads can ever
     make it deploy a subset of a stack's tenants.
@@ -197,7 +197,8 @@ def _project_view(project_dir: Path, stack: str, tenant_files: list[Path], into:
     catalog.mkdir(parents=True)
     (stacks / f"Pulumi.{stack}.yaml").symlink_to(project_dir / "stacks" / f"Pulumi.{stack}.yaml")
     for path in tenant_files:
-        (catalog / path.name).symlink_to(path)
+        # Copied too: the catalog refuses symlinks that leave the project, and the view is its own project.
+        shutil.copy(path, catalog / path.name)
     return into
 
 

@@ -7,22 +7,23 @@ names file, field and fix).
 
 from __future__ import annotations
 
+import importlib
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from scripts.analyzer import PolicyPackError
-from scripts.emulator.command import emulator
-from scripts.plan import build_plan
-from scripts.capture import PROJECT
-from scripts.models import CapturedResource
+from components.files import InputFileError
+from scripts.inputs import validate_inputs
 from scripts.project import InputError, Project
-from scripts.state import StateError, read_state
-from scripts.render import render_plan_table
 from scripts.tenants import tenants
+
+if TYPE_CHECKING:
+    from scripts.models import CapturedResource
 
 EXIT_BLOCKED = 1
 EXIT_BAD_INPUT = 2
@@ -30,7 +31,33 @@ EXIT_BAD_INPUT = 2
 stderr = Console(stderr=True)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class _Hipaachat(click.Group):
+    """Bad input from any command is exit 2 with one message, never a traceback; heavy commands load lazily.
+
+    Commands whose imports are heavy (the emulator's web stack) are imported only when invoked,
+    so that every other command, and every bad-input answer, starts in a fraction of a second.
+    """
+
+    lazy = {"emulator": "scripts.emulator.command:emulator"}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy and cmd_name not in self.commands:
+            module, attribute = self.lazy[cmd_name].split(":")
+            self.add_command(getattr(importlib.import_module(module), attribute), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except (InputFileError, InputError) as exc:
+            stderr.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True, highlight=False, soft_wrap=True)
+            sys.exit(EXIT_BAD_INPUT)
+
+
+@click.group(cls=_Hipaachat, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--cwd", "cwd", type=click.Path(file_okay=False, exists=True, path_type=Path),
               help="Run in this project directory instead of the current one (like `pulumi --cwd`).")
 @click.pass_context
@@ -100,8 +127,14 @@ def plan(ctx: click.Context, stack: str, fmt: str, out: Path | None, no_policies
       pulumi stack export -s production > state.json && hipaachat plan --stack production --state state.json
       hipaachat plan --stack local --export-state declared.json     # the declared state, for audit --state
     """
+    project = _project(ctx)
+    # Bad input is answered (exit 2) before the Pulumi SDK and the gRPC client load: seconds on a busy runner.
+    validate_inputs(project, stack)
+    from scripts.analyzer import PolicyPackError
+    from scripts.plan import build_plan
+    from scripts.render import render_plan_table
+
     try:
-        project = _project(ctx)
         # A spinner with elapsed time: large catalogs take minutes, and silence reads as a hang.
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                       console=stderr, transient=True) as bar:
@@ -142,6 +175,9 @@ def _warn(message: str) -> None:
 
 def _deployed(path: Path, stack: str) -> dict[str, CapturedResource]:
     """The state file's resources by URN, after checking it is this stack's state."""
+    from scripts.capture import PROJECT
+    from scripts.state import StateError, read_state
+
     state = read_state(path)
     if state.stack is not None and (state.stack != stack or state.project not in (None, PROJECT)):
         raise StateError(f"{path}: holds stack {state.project}/{state.stack}, not hipaachat/{stack}; export the "
@@ -153,4 +189,3 @@ def _deployed(path: Path, stack: str) -> dict[str, CapturedResource]:
 
 
 main.add_command(tenants)
-main.add_command(emulator)

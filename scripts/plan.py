@@ -17,18 +17,17 @@ from pathlib import Path
 import pulumi
 from pydantic import BaseModel, Field
 
-from components.catalog import CatalogError, catalog_dir, load_catalog
 from components.tags import TENANT_TYPE
 from scripts.analyzer import PolicyOutcome, PolicyPackProcess
 from scripts.capture import run_program_sharded
+from components.catalog import catalog_dir, load_catalog
 from components.lifecycle import today
+from scripts.inputs import POLICY_PACK, validate_inputs
 from scripts.models import CapturedResource, Deferred, Violation, Waived, tenant_owners
 from scripts.phases import preview_view
 from scripts.plan_state import StateChanges, TenantLifecycle, compare, lifecycle_of
+from scripts.project import InputError, Project, stack_config_for_pack
 from scripts.state import write_state
-from scripts.project import InputError, Project, StackConfig, load_stack, stack_config_for_pack
-
-POLICY_PACK = Path("policies") / "hipaa"
 
 
 class PlannedResource(BaseModel):
@@ -69,16 +68,6 @@ class PlanReport(BaseModel):
         return any(v.enforcement == "mandatory" for v in self.violations)
 
 
-def validate_inputs(project: Project, stack: str) -> tuple[StackConfig, list[Path]]:
-    """Everything a plan needs from the user's files, checked before anything runs."""
-    config = load_stack(project, stack)
-    try:
-        entries = load_catalog(catalog_dir(project.root, stack), display_root=project.root)
-    except CatalogError as exc:
-        raise InputError(str(exc)) from exc
-    return config, [entry.path for entry in entries]
-
-
 def build_plan(project: Project, stack: str, *, policies: bool = True,
                deployed: Mapping[str, CapturedResource] | None = None,
                progress: Callable[[str], None] = lambda _: None,
@@ -115,7 +104,8 @@ def build_plan(project: Project, stack: str, *, policies: bool = True,
             outcome = merge_phases(preview, pack.analyze(resources, phase="update"))
     policy_seconds = time.perf_counter() - started
 
-    catalog = [entry.tenant for entry in load_catalog(catalog_dir(project.root, stack))]
+    # validated above; the catalog is cached by content, so this is no second parse
+    catalog = [entry.tenant for entry in load_catalog(catalog_dir(project.root, stack), display_root=project.root)]
     standing, notices = lifecycle_of(catalog, stack, config.settings.environment == "production", today())
     violations = [*outcome.violations, *notices]
     changes = None

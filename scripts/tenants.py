@@ -11,8 +11,8 @@ from rich.console import Console
 from rich.table import Table
 
 from components.catalog import TENANT_ID, CatalogError, Tenant, TenantFile, catalog_dir, load_catalog, parse_tenant
-from components.phi import lint
 from components.lifecycle import today
+from components.phi import lint_channel
 from scripts.project import InputError, Project, StackConfig, load_stack
 from scripts.tenant_lifecycle import OffboardError
 from scripts.tenant_lifecycle import offboard as offboard_tenant
@@ -93,7 +93,7 @@ def validate(ctx: click.Context, stack: str, strict: bool) -> None:
     findings = 0
     for entry in entries:
         for channel, text in entry.tenant.notifications.model_dump().items():
-            for finding in lint(text):
+            for finding in lint_channel(channel, text):
                 findings += 1
                 stderr.print(f"[yellow]warning:[/] {project.relative(entry.path)}: notifications.{channel}: "
                              f"{finding.description}", markup=True, highlight=False, soft_wrap=True)

@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from components.files import STATE_EXPORT, InputFileError, read_bytes
 from scripts.models import CapturedOptions, CapturedResource
 from scripts.state.envelope import unseal_hook
 from scripts.state.models import PendingOperation, StateDocument, StateError, StateManifest
@@ -21,25 +22,21 @@ SUPPORTED_VERSION = 3
 ROOT_STACK_TYPE = "pulumi:pulumi:Stack"
 # Far above any real stack (a 50k-resource export is ~150 MB); refuses a wrong file before
 # it is read into memory.
-MAX_STATE_BYTES = 2 * 1024**3
 HOW_TO_EXPORT = "produce one with `pulumi stack export --file state.json` (or hipaachat plan --export-state)"
 
 
 def read_state(path: Path) -> StateDocument:
-    """Read and check a state file; any problem is a `StateError` naming the file."""
+    """Read and check a state file; any problem is a `StateError` naming the file.
+
+    The bytes come through the one bounded reader (components.files): a FIFO, a device or a
+    file larger than any state this tool reads is refused before it is opened or read.
+    """
     shown = str(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_STATE_BYTES:
-            raise StateError(f"{shown}: {size} bytes is larger than any Pulumi state this tool reads "
-                             f"({MAX_STATE_BYTES} bytes); is it the right file?")
-        data = path.read_bytes()
-    except FileNotFoundError as exc:
-        raise StateError(f"{shown}: no such file; {HOW_TO_EXPORT}") from exc
-    except IsADirectoryError as exc:
-        raise StateError(f"{shown}: is a directory, not a state file; {HOW_TO_EXPORT}") from exc
-    except OSError as exc:
-        raise StateError(f"{shown}: cannot be read ({exc.strerror})") from exc
+        data = read_bytes(path, STATE_EXPORT, shown=shown)
+    except InputFileError as exc:
+        hint = "" if path.is_file() else f"; {HOW_TO_EXPORT}"
+        raise StateError(f"{exc}{hint}") from exc
     return parse_state(data, shown)
 
 
@@ -51,6 +48,8 @@ def parse_state(text: bytes | str, source: str) -> StateDocument:
         raise StateError(f"{source}: not a JSON file (not UTF-8 text); {HOW_TO_EXPORT}") from exc
     except json.JSONDecodeError as exc:
         raise StateError(f"{source}: {_json_problem(text, exc)}") from exc
+    except RecursionError as exc:
+        raise StateError(f"{source}: nested too deeply to be a Pulumi state file; {HOW_TO_EXPORT}") from exc
     if not isinstance(document, dict) or not ("deployment" in document or "checkpoint" in document):
         raise StateError(f"{source}: valid JSON but not a Pulumi state file (no 'deployment' or 'checkpoint' "
                          f"at the top level); {HOW_TO_EXPORT}")
