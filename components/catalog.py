@@ -1,6 +1,6 @@
 """The tenant catalog: one reviewed YAML file per tenant under `stacks/tenants/<stack>/`.
 
-The models here are the user-facing contract of a tenant file (see DESIGN.md). Loading is
+The models here are the user-facing contract of a tenant file (README: The tenant file). Loading is
 strict and exhaustive: every problem in every file is collected and reported at once, each
 naming the file, the line, the field and the fix, because a reviewer fixing a pull request
 one error per CI run is the slow path we exist to remove.
@@ -292,7 +292,7 @@ def _issue_from(err: dict[str, Any], shown: str, index: LineIndex) -> CatalogIss
     field = ".".join(loc) or "(file)"
     message = err["msg"].removeprefix("Value error, ")
     if err["type"] == "missing":
-        message = "is required; add it (see DESIGN.md 'The tenant file' or `hipaachat tenants schema`)"
+        message = "is required; add it (see `hipaachat tenants schema` or the README section 'The tenant file')"
     elif err["type"] == "extra_forbidden":
         message = "is not a tenant field; remove it or fix its spelling (`hipaachat tenants schema` lists fields)"
     return CatalogIssue(file=shown, line=index.line_of(loc), field=field, message=message)

@@ -84,7 +84,7 @@ def _project(ctx: click.Context) -> Project:
 @main.command()
 @click.option("--stack", "-s", required=True, help="Stack name: stacks/Pulumi.<stack>.yaml and stacks/tenants/<stack>/.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
-              help="table for people, json for CI and auditors (DESIGN.md contract).")
+              help="table for people, json for CI and auditors (a stable contract, see the README).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the JSON report to this file (the table still prints).")
 @click.option("--no-policies", is_flag=True, help="Skip the policy pack (faster; never use it to gate a deploy).")

@@ -3,7 +3,7 @@
 Three steps, each through a real boundary: validate the catalog and stack file (bad input
 stops here, exit 2), run `__main__.py` under Pulumi's mocks (scripts.capture), then send
 every resource and the whole stack to the policy pack over the Analyzer gRPC protocol
-(scripts.analyzer). The report follows DESIGN.md's plan JSON contract and never holds a
+(scripts.analyzer). The report follows the plan JSON contract (README) and never holds a
 secret: resources are listed by type, name and URN only.
 """
 

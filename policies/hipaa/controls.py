@@ -1,7 +1,7 @@
 """Which controls each policy makes preventive: the metadata the evidence report reads.
 
-Sources are `../shared/reference/hipaa-controls.md` (Prowler `hipaa_aws.json`, Checkov ids
-verified in source, the AWS Config HIPAA conformance pack) and the text of 45 CFR Part 164.
+Sources are Prowler's `hipaa_aws.json` compliance mapping, Checkov ids
+verified in Checkov's source, the AWS Config HIPAA conformance pack and the text of 45 CFR Part 164.
 A policy makes a detective check preventive: the Prowler/Checkov/Config ids name the check an
 auditor would otherwise run after deployment. Ids are cross-references: Checkov does not scan
 Pulumi programs and some Config rules are not in the current HIPAA pack (noted per entry).

@@ -1,8 +1,8 @@
 """Isolation: nothing of tenant A belongs to, points at, or can be reached by tenant B.
 
-One CometChat app, one KMS key, one set of roles and buckets per tenant is the isolation model
-(DESIGN.md); these rules prove it from the deployment itself: structure (every resource inside
-its tenant's component), identity (the tenant tag), references (property values, dependencies,
+One CometChat app, one KMS key, one set of roles and buckets per tenant is the isolation
+model; these rules prove it from the deployment itself: structure (every resource inside its
+tenant's component), identity (the tenant tag), references (property values, dependencies,
 providers) and the policy documents that grant access.
 """
 
@@ -184,7 +184,7 @@ def _foreign_references(stack: StackView, resource: PolicyResource, owner: str) 
 def cometchat_app_per_tenant(stack: StackView, ctx: PackContext, report: StackReport) -> None:
     """45 CFR 164.308(a)(4)(i), 164.312(a)(1).
 
-    The CometChat app is the tenant boundary for messages (DESIGN.md: structural isolation, not a
+    The CometChat app is the tenant boundary for messages (structural isolation, not a
     tenant-id filter). Two apps for one tenant split its audit trail; one app for two tenants is
     a shared message store. A tenant without an app yet is not an isolation breach.
     """
