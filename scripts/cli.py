@@ -18,7 +18,10 @@ from scripts.analyzer import PolicyPackError
 from scripts.emulator.command import emulator
 from scripts.plan import build_plan
 from scripts.project import InputError, Project
+from scripts.promote import promote
 from scripts.render import render_plan_table
+from scripts.render_markdown import render_plan_markdown
+from scripts.render_sarif import render_plan_sarif
 from scripts.tenants import tenants
 
 EXIT_BLOCKED = 1
@@ -53,8 +56,9 @@ def _project(ctx: click.Context) -> Project:
 
 @main.command()
 @click.option("--stack", "-s", required=True, help="Stack name: stacks/Pulumi.<stack>.yaml and stacks/tenants/<stack>/.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
-              help="table for people, json for CI and auditors (DESIGN.md contract).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "sarif", "markdown"]), default="table",
+              show_default=True, help="table for people, json for CI and auditors, sarif for code scanning, "
+              "markdown for PR comments and job summaries.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the JSON report to this file (the table still prints).")
 @click.option("--no-policies", is_flag=True, help="Skip the policy pack (faster; never use it to gate a deploy).")
@@ -74,6 +78,8 @@ def plan(ctx: click.Context, stack: str, fmt: str, out: Path | None, no_policies
     Examples:
       hipaachat plan --stack local
       hipaachat plan --stack production --format json --out plan.json
+      hipaachat plan --stack production --format sarif > plan.sarif
+      hipaachat plan --stack production --format markdown >> "$GITHUB_STEP_SUMMARY"
     """
     try:
         project = _project(ctx)
@@ -102,10 +108,15 @@ def plan(ctx: click.Context, stack: str, fmt: str, out: Path | None, no_policies
         partial.replace(out)
     if fmt == "json":
         click.echo(document)
+    elif fmt == "sarif":
+        click.echo(render_plan_sarif(report, project))
+    elif fmt == "markdown":
+        click.echo(render_plan_markdown(report))
     else:
         render_plan_table(report, Console())
     sys.exit(EXIT_BLOCKED if report.blocked else 0)
 
 
 main.add_command(tenants)
+main.add_command(promote)
 main.add_command(emulator)
