@@ -18,7 +18,7 @@ from scripts.analyzer import PolicyPackError
 from scripts.emulator.command import emulator
 from scripts.plan import build_plan
 from scripts.project import InputError, Project
-from scripts.promote import promote
+from scripts.promote.command import promote
 from scripts.render import render_plan_table
 from scripts.render_markdown import render_plan_markdown
 from scripts.render_sarif import render_plan_sarif
