@@ -75,7 +75,7 @@ def _run_check(project: Project, src: str, dst: str, fmt: str) -> None:
     if fmt == "json":
         click.echo(render.check_json(src, dst, problems, files, len(chain.records)))
     elif problems:
-        render.problems_table(problems, Console())
+        render.problems_list(problems, src, dst, Console())
     else:
         click.echo(f"ok: {files} tenant file(s) in stacks/tenants/{dst} are byte-identical to {src} and match their "
                    f"promotion records; the chain of {len(chain.records)} record(s) is intact")

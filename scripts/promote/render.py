@@ -30,13 +30,12 @@ def outcome_json(*, status: str, src: str, dst: str, tenants: list[str], gates: 
     }, indent=2)
 
 
-def problems_table(problems: list[Problem], console: Console) -> None:
-    table = Table(title="promote --check: not as promoted", title_justify="left")
-    for column in ("file", "problem", "fix"):
-        table.add_column(column, overflow="fold")
+def problems_list(problems: list[Problem], src: str, dst: str, console: Console) -> None:
+    """One problem per line, unwrapped: CI logs are read with grep, not at a terminal's width."""
+    console.print(f"[bold red]promote --check {src} -> {dst}: {len(problems)} problem(s)[/]", highlight=False)
     for problem in problems:
-        table.add_row(problem.file, problem.message, problem.fix)
-    console.print(table)
+        console.print(f"  {problem.file}: {problem.message}", highlight=False, soft_wrap=True)
+        console.print(f"    fix: {problem.fix}", highlight=False, soft_wrap=True, style="dim")
 
 
 def check_json(src: str, dst: str, problems: list[Problem], files: int, records: int) -> str:
