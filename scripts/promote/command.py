@@ -181,9 +181,9 @@ def promote(ctx: click.Context, src: str, dst: str, tenant_ids: tuple[str, ...],
         console = Console()
         render.gates_table(evaluation.gates, f"hipaachat promote {src} -> {dst}: {', '.join(promoted_ids)}", console)
         if status == "refused":
-            console.print(f"[bold red]REFUSED[/]: a gate failed; nothing was written", highlight=False)
+            console.print("[bold red]REFUSED[/]: a gate failed; nothing was written", highlight=False)
         elif status == "dry-run":
-            console.print(f"[bold green]would promote[/] (dry run; nothing was written)", highlight=False)
+            console.print("[bold green]would promote[/] (dry run; nothing was written)", highlight=False)
         else:
             console.print(f"[bold green]PROMOTED[/]: {', '.join(promoted_ids)} -> stacks/tenants/{dst}/; record "
                           f"{record.id[:12]}... appended to {project.relative(path)}", highlight=False)
