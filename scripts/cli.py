@@ -70,6 +70,11 @@ def plan(ctx: click.Context, stack: str, fmt: str, out: Path | None, no_policies
     CLI), sends every resource and the whole stack to policies/hipaa over the same Analyzer
     gRPC protocol `pulumi preview --policy-pack` uses, and reports per tenant.
 
+    The pack judges the stack twice, as a real deployment shows it: as `pulumi preview` sees it
+    (ids, ARNs and whatever is computed from them unknown until created) and as the update
+    sees it (every value resolved). Each finding says which phase raises it; checks a preview
+    cannot make yet are counted as deferred.
+
     \b
     Exit codes: 0 no mandatory violation; 1 a mandatory violation (a real deploy would be
     blocked); 2 bad input (a tenant file or the stack file; the message says where and how to fix).

@@ -58,15 +58,21 @@ class StackBuilder:
     # ---- primitives ----------------------------------------------------------------------------
     def add(self, type_: str, name: str, *, parent: str | None, inputs: dict[str, Any] | None = None,
             outputs: dict[str, Any] | None = None, provider: str | None = None, custom: bool = True,
-            deps: dict[str, list[str]] | None = None, protect: bool = False, retain: bool = False) -> CapturedResource:
-        """Register one resource; `parent`/`provider`/`deps` name other resources by their logical name."""
+            deps: dict[str, list[str]] | None = None, protect: bool = False, retain: bool = False,
+            id: str | None = None) -> CapturedResource:
+        """Register one resource; `parent`/`provider`/`deps` name other resources by their logical name.
+
+        `id` is the provider's physical id (default `<name>-id`; components have none), which a
+        preview does not know for a resource that is not created yet.
+        """
         parent_urn = self._resources[parent].urn if parent else self.root
         parent_type = self._resources[parent].type if parent else "pulumi:pulumi:Stack"
         property_dependencies = {k: [self._resources[d].urn for d in v] for k, v in (deps or {}).items()}
         inputs = dict(inputs or {})
         resource = CapturedResource(
             urn=f"urn:pulumi:{self.stack}::{PROJECT}::{parent_type}${type_}::{name}", type=type_, name=name,
-            custom=custom, inputs=inputs, outputs={**inputs, **(outputs or {})}, parent=parent_urn,
+            custom=custom, id=(id if id is not None else f"{name}-id") if custom else "",
+            inputs=inputs, outputs={**inputs, **(outputs or {})}, parent=parent_urn,
             provider=f"{self._resources[provider].urn}::{provider}-id" if provider else None,
             dependencies=sorted({u for urns in property_dependencies.values() for u in urns}),
             property_dependencies={k: property_dependencies.get(k, []) for k in inputs} | property_dependencies,
@@ -141,7 +147,7 @@ class StackBuilder:
                  parent=f"{tid}-audit-store", provider=prov, inputs={
                      "bucket": f"hipaachat-{self.stack}-{tid}-audit", "objectLockEnabled": "Enabled",
                      "rule": {"defaultRetention": {"mode": "COMPLIANCE", "days": retention_days or 3653}}},
-                 deps={"bucket": [f"{tid}-audit"]}, protect=keep, retain=True)
+                 deps={"bucket": [f"{tid}-audit-bucket"]}, protect=keep, retain=True)
         operator, auditor = f"{tid}-operator", f"{tid}-auditor"
         self.add("aws:iam/rolePolicy:RolePolicy", f"{operator}-policy", parent=f"{tid}-access", provider=prov, inputs={
             "role": f"hipaachat-{self.stack}-{operator}", "policy": policy_documents.operator_policy(
@@ -174,7 +180,7 @@ class StackBuilder:
         self.add("aws:s3/bucket:Bucket", logical, parent=store, provider=prov, inputs={
             "bucket": bucket, "forceDestroy": False, "tags": {**tags, **({RETAIN_TAG: "true"} if lock else {})},
             **({"objectLockEnabled": True} if lock else {})},
-            outputs={"arn": f"arn:aws:s3:::{bucket}"}, protect=protect, retain=lock)
+            outputs={"arn": f"arn:aws:s3:::{bucket}"}, protect=protect, retain=lock, id=bucket)
         sibling = {"parent": store, "provider": prov, "protect": protect, "retain": lock}
         self.add("aws:s3/bucketVersioning:BucketVersioning", f"{logical}-versioning", **sibling, inputs={
             "bucket": bucket, "versioningConfiguration": {"status": "Enabled"}}, deps={"bucket": [logical]})
