@@ -48,6 +48,10 @@ def render_plan_markdown(report: PlanReport, today: dt.date | None = None) -> st
                  *([_phase(v)] if with_phase else []),
                  v.message] for v in ordered]
         lines += ["", f"#### Violations ({len(report.violations)})", "", *_table(header, rows)]
+    deferred = getattr(report, "deferred", [])
+    if deferred:
+        lines += ["", f"{len(deferred)} check(s) a real `pulumi preview` cannot make yet (values unknown until "
+                  "created) were made in the update phase."]
     if report.waived:
         rows = [[f"`{w.policy}`", w.tenant or w.urn or "", w.expires,
                  (dt.date.fromisoformat(w.expires) - today).days, w.approved_by, w.reason] for w in report.waived]

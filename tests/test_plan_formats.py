@@ -16,7 +16,7 @@ import jsonschema
 import pytest
 
 from policies.hipaa.controls import CONTROLS
-from scripts.models import Violation
+from scripts.models import Deferred, Violation
 from scripts.plan import PlanReport, PlanTimings, TenantPlan
 from scripts.render_markdown import render_plan_markdown
 
@@ -95,20 +95,17 @@ def test_markdown_summarises_tenants_violations_and_waiver_days_left(reviewed_ch
     assert waiver_row.split(" | ")[3] == "10"  # days left
 
 
-def test_markdown_says_which_phase_raises_a_finding_when_the_plan_knows() -> None:
-    class PhasedViolation(Violation):
-        phase: str
-
+def test_markdown_says_which_phase_raises_each_finding() -> None:
     report = PlanReport(stack="production", environment="production", resource_count=0,
                         tenants=[TenantPlan(id="a-clinic", residency="us", cometchat_region="us", aws_region="us-east-2")],
-                        violations=[PhasedViolation(policy="p1", enforcement="mandatory", tenant="a-clinic",
-                                                    message="raised | early", phase="preview"),
-                                    PhasedViolation(policy="p2", enforcement="advisory", tenant="a-clinic",
-                                                    message="late", phase="update")],
+                        violations=[Violation(policy="p1", enforcement="mandatory", tenant="a-clinic",
+                                              message="raised | early", phase="preview"),
+                                    Violation(policy="p2", enforcement="advisory", tenant="a-clinic",
+                                              message="late", phase="update")],
+                        deferred=[Deferred(policy="p3", tenant="a-clinic", reason="key ARN unknown")],
                         timings=PlanTimings(program_seconds=0, policy_seconds=0))
     text = render_plan_markdown(report)
     assert "| level | policy | tenant | raised by | message |" in text
+    assert "1 check(s) a real `pulumi preview` cannot make yet" in text
     assert "| error | `p1` | a-clinic | pulumi preview | raised \\| early |" in text
     assert "| warning | `p2` | a-clinic | pulumi up only | late |" in text
-    plain = report.model_copy(update={"violations": [Violation(policy="p1", enforcement="mandatory", message="m")]})
-    assert "raised by" not in render_plan_markdown(plain)
