@@ -167,9 +167,8 @@ def promote(ctx: click.Context, src: str, dst: str, tenant_ids: tuple[str, ...],
             for source, data in pending.items():
                 records.write_atomic(target_dir / source.name, data)
         try:
-            with records.locked(path.parent):
-                record = records.append(path, _record_builder(project, evaluation, pending, src, dst, who),
-                                        before=land_files)
+            record = records.append(path, _record_builder(project, evaluation, pending, src, dst, who),
+                                    before=land_files)
         except records.ChainBroken as exc:
             _fail(f"{project.relative(path)}: the record chain is broken ({exc}); nothing was promoted. Restore "
                   "the file from git history, then promote again.", EXIT_REFUSED)

@@ -122,16 +122,18 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 def append(path: Path, build: Callable[[str | None], PromotionRecord],
            before: Callable[[], None] = lambda: None) -> PromotionRecord:
-    """Append the record `build(previous_id)` under the lock; `before` runs first, inside it.
+    """Append the record `build(previous_id)`, holding the records lock throughout.
 
-    Call this with the lock already held (see `locked`). A broken chain refuses the append:
-    adding to a tampered file would bury the evidence of the tampering.
+    `before` runs inside the lock, after the chain is verified and the record built, and before
+    the record lands (the promotion writes the tenant files there). A broken chain refuses the
+    append: adding to a tampered file would bury the evidence of the tampering.
     """
-    chain = read_chain(path)
-    if chain.problems:
-        raise ChainBroken("; ".join(chain.problems))
-    record = build(chain.head)
-    existing = path.read_bytes() if path.is_file() else b""
-    before()
-    write_atomic(path, existing + encode(record))
+    with locked(path.parent):
+        chain = read_chain(path)
+        if chain.problems:
+            raise ChainBroken("; ".join(chain.problems))
+        record = build(chain.head)
+        existing = path.read_bytes() if path.is_file() else b""
+        before()
+        write_atomic(path, existing + encode(record))
     return record

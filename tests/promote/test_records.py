@@ -23,8 +23,7 @@ for n in range(count):
                              "commit": None, "from": "prototype", "to": "production",
                              "tenants": [{"id": f"{who}-{n}", "sha256": "0" * 64}], "gates": [],
                              "plan_sha256": "0" * 64, "waivers": []})
-    with records.locked(path.parent):
-        records.append(path, build)
+    records.append(path, build)
 """
 
 
@@ -38,8 +37,7 @@ def _body(previous: str | None, tenant: str) -> dict:
 def _write_chain(path: Path, tenants: list[str]) -> list[bytes]:
     previous = None
     for tenant in tenants:
-        with records.locked(path.parent):
-            record = records.append(path, lambda prev, t=tenant: records.seal(_body(prev, t)))
+        record = records.append(path, lambda prev, t=tenant: records.seal(_body(prev, t)))
         assert record.previous == previous
         previous = record.id
     return path.read_bytes().splitlines(keepends=True)
@@ -106,8 +104,7 @@ def test_appending_to_a_broken_chain_is_refused_and_writes_nothing(tmp_path: Pat
     path.write_bytes(tampered)
     landed = []
     try:
-        with records.locked(path.parent):
-            records.append(path, lambda prev: records.seal(_body(prev, "c-clinic")), before=lambda: landed.append(1))
+        records.append(path, lambda prev: records.seal(_body(prev, "c-clinic")), before=lambda: landed.append(1))
     except records.ChainBroken as exc:
         assert "line 1" in str(exc)
     else:
