@@ -158,7 +158,7 @@ def promote(ctx: click.Context, src: str, dst: str, tenant_ids: tuple[str, ...],
         _fail(f"the policy pack failed, so no gate can pass: {exc}", EXIT_REFUSED)
     promoted_ids = [p.stem for p in pending]
     if plan_out is not None:
-        records.write_atomic(plan_out, evaluation.plan_json + b"\n")
+        records.write_atomic(plan_out, evaluation.plan_json)  # `sha256sum FILE` = the record's plan_sha256
     record = None
     if evaluation.passed and not dry_run:
         path = records.records_path(project.root, dst)

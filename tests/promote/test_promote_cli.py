@@ -161,3 +161,27 @@ def test_bad_input_exits_2_and_names_the_fix(git_project: Path) -> None:
     malformed = run(*PROMOTE, "--tenant", "broken-clinic", "--allow-dirty", cwd=git_project)
     assert malformed.returncode == 2 and "broken-clinic.yaml" in malformed.stderr
     assert not (git_project / "stacks" / "tenants" / "production" / "broken-clinic.yaml").exists()
+
+
+def test_an_edit_made_in_prototype_reaches_production_only_by_promotion(git_project: Path, tmp_path: Path) -> None:
+    source = git_project / "stacks" / "tenants" / "prototype" / "sunrise-clinic.yaml"
+    source.write_text(source.read_text().replace("Sunrise Family Clinic (synthetic)", "Sunrise Family Health (synthetic)"))
+    commit = commit_all(git_project, "rename sunrise-clinic in prototype")
+    check = run(*PROMOTE[:1], "--check", *PROMOTE[1:], cwd=git_project)
+    assert check.returncode == 1 and "differs from stacks/tenants/prototype/sunrise-clinic.yaml" in check.stdout
+    plan = tmp_path / "production-plan.json"
+    result = run(*PROMOTE, "--tenant", "sunrise-clinic", "--actor", "release-manager", "--plan-out", str(plan),
+                 "--format", "json", cwd=git_project)
+    assert result.returncode == 0, result.stderr
+    record = json.loads(result.stdout)["record"]
+    assert record["commit"] == commit and record["actor"] == "release-manager"
+    assert hashlib.sha256(plan.read_bytes()).hexdigest() == record["plan_sha256"]
+    assert json.loads(plan.read_bytes())["stack"] == "production"
+    production = git_project / "stacks" / "tenants" / "production" / "sunrise-clinic.yaml"
+    assert production.read_bytes() == source.read_bytes()
+    chain = records.read_chain(records.records_path(git_project, "production"))
+    assert chain.problems == [] and [r.id for _, r in chain.records][-1] == record["id"]
+    assert chain.records[-1][1].previous == chain.records[-2][1].id
+    assert run(*PROMOTE[:1], "--check", *PROMOTE[1:], cwd=git_project).returncode == 0
+    changed = [line.split()[-1] for line in git(git_project, "status", "--porcelain").splitlines()]
+    assert changed == ["stacks/promotions/production.jsonl", "stacks/tenants/production/sunrise-clinic.yaml"]
