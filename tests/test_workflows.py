@@ -14,7 +14,6 @@ from pathlib import Path
 
 import click
 import jsonschema
-import pytest
 import yaml
 
 from scripts.cli import main
