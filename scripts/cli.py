@@ -38,7 +38,7 @@ class _Hipaachat(click.Group):
     so that every other command, and every bad-input answer, starts in a fraction of a second.
     """
 
-    lazy = {"emulator": "scripts.emulator.command:emulator"}
+    lazy = {"emulator": "scripts.emulator.command:emulator", "promote": "scripts.promote.command:promote"}
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *self.lazy})
@@ -83,8 +83,9 @@ def _project(ctx: click.Context) -> Project:
 
 @main.command()
 @click.option("--stack", "-s", required=True, help="Stack name: stacks/Pulumi.<stack>.yaml and stacks/tenants/<stack>/.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
-              help="table for people, json for CI and auditors (a stable contract, see the README).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "sarif", "markdown"]), default="table",
+              show_default=True, help="table for people, json for CI and auditors, sarif for code scanning, "
+              "markdown for PR comments and job summaries.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the JSON report to this file (the table still prints).")
 @click.option("--no-policies", is_flag=True, help="Skip the policy pack (faster; never use it to gate a deploy).")
@@ -126,6 +127,8 @@ def plan(ctx: click.Context, stack: str, fmt: str, out: Path | None, no_policies
       hipaachat plan --stack production --format json --out plan.json
       pulumi stack export -s production > state.json && hipaachat plan --stack production --state state.json
       hipaachat plan --stack local --export-state declared.json     # the declared state, for audit --state
+      hipaachat plan --stack production --format sarif > plan.sarif
+      hipaachat plan --stack production --format markdown >> "$GITHUB_STEP_SUMMARY"
     """
     project = _project(ctx)
     # Bad input is answered (exit 2) before the Pulumi SDK and the gRPC client load: seconds on a busy runner.
@@ -133,6 +136,8 @@ def plan(ctx: click.Context, stack: str, fmt: str, out: Path | None, no_policies
     from scripts.analyzer import PolicyPackError
     from scripts.plan import build_plan
     from scripts.render import render_plan_table
+    from scripts.render_markdown import render_plan_markdown
+    from scripts.render_sarif import render_plan_sarif
 
     try:
         # A spinner with elapsed time: large catalogs take minutes, and silence reads as a hang.
@@ -164,6 +169,10 @@ def plan(ctx: click.Context, stack: str, fmt: str, out: Path | None, no_policies
         partial.replace(out)
     if fmt == "json":
         click.echo(document)
+    elif fmt == "sarif":
+        click.echo(render_plan_sarif(report, project))
+    elif fmt == "markdown":
+        click.echo(render_plan_markdown(report))
     else:
         render_plan_table(report, Console())
     sys.exit(EXIT_BLOCKED if report.blocked else 0)
