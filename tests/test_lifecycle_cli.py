@@ -103,6 +103,12 @@ def test_deleting_a_tenant_file_is_refused_but_offboarding_is_not(exported, proj
     assert [s["tenant"] for s in report["lifecycle"]] == ["lotus-health"]
     assert report["lifecycle"][0]["evidence_until"] == "2032-11-01"
 
+    # The PR comment says the same: what goes, what stays and until when, and how changes were compared.
+    markdown = run("plan", "--stack", "local", "--state", str(exported), "--format", "markdown", cwd=project_copy)
+    assert markdown.returncode == 0, markdown.stderr
+    assert f"{len(group['deletes'])} to delete" in markdown.stdout and "without provider diff semantics" in markdown.stdout
+    assert "| `lotus-health` | offboarded | 2026-11-01 | 2032-11-01 | evidence |" in markdown.stdout
+
 
 def _bucket_config_types() -> set[str]:
     return {f"aws:s3/{kind}" for kind in (
