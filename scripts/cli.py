@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from scripts.analyzer import PolicyPackError
+from scripts.audit.command import audit
 from scripts.emulator.command import emulator
 from scripts.plan import build_plan
 from scripts.project import InputError, Project
@@ -109,3 +110,4 @@ def plan(ctx: click.Context, stack: str, fmt: str, out: Path | None, no_policies
 
 main.add_command(tenants)
 main.add_command(emulator)
+main.add_command(audit)
