@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from scripts.analyzer import PolicyPackError
-from scripts.audit.evidence import build_report, evaluate
+from scripts.audit.evidence import build_report, check_tenants, evaluate
 from scripts.audit.models import AuditReport
 from scripts.audit.output import FORMATS, render_all, schema, write_all
 from scripts.audit.sources import declared, deployed
@@ -122,6 +122,7 @@ def audit(ctx: click.Context, stack: str | None, state_file: Path | None, tenant
                       console=stderr, transient=True) as bar:
             task = bar.add_task("reading the stack")
             subject = deployed(project, state_file, stack) if state_file else declared(project, stack or "")
+            check_tenants(subject, tenants)
             bar.update(task, description=f"{subject.stack}: evaluating {len(subject.resources)} resources "
                                          "against the policy pack")
             results = evaluate(subject)

@@ -83,6 +83,15 @@ def evaluate(subject: AuditSubject) -> PolicyResults:
     return PolicyResults(outcome=outcome, pack=label, seconds=time.perf_counter() - started)
 
 
+def check_tenants(subject: AuditSubject, tenants: Sequence[str] | None) -> None:
+    """Refuse an unknown --tenant before the pack runs; the message names no other tenant."""
+    known = {str(r.inputs.get("tenantId") or r.name) for r in subject.resources if r.type == TENANT_TYPE}
+    unknown = sorted(set(tenants or []) - known)
+    if unknown:
+        raise InputError(f"--tenant {', '.join(unknown)}: no such tenant in stack {subject.stack}; "
+                         f"`hipaachat tenants list --stack {subject.stack}` lists its tenants")
+
+
 def _redact(text: str, secrets: set[str]) -> str:
     for value in secrets:
         if len(value) >= 4 and value in text:
@@ -166,10 +175,7 @@ def build_report(subject: AuditSubject, results: PolicyResults, *, tenants: list
     owner = tenant_owners(resources)
     components = {str(r.inputs.get("tenantId") or r.name): r for r in resources if r.type == TENANT_TYPE}
     foreign = not components
-    unknown = sorted(set(tenants or []) - set(components))
-    if unknown:
-        raise InputError(f"--tenant {', '.join(unknown)}: no such tenant in stack {subject.stack}; "
-                         f"`hipaachat tenants list --stack {subject.stack}` lists its tenants")
+    check_tenants(subject, tenants)
     scope = Scope(subject.stack, components, set(tenants) if tenants else None)
     findings, secrets_found, secret_values = _findings(subject, results, owner, foreign)
     findings = [f for f in findings if scope.shows(f)]
