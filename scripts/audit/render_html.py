@@ -15,6 +15,8 @@ import jinja2
 
 from scripts.audit.models import STACK_SCOPE, STATUS_ORDER, AuditReport, ControlResult, Finding
 
+# A 1,000-tenant stack can have thousands of findings per control; the tenant sections hold them all.
+FINDINGS_PER_CONTROL = 40
 LABELS = {"pass": "pass", "fail": "FAIL", "waived": "waived", "advisory": "advisory",
           "not_applicable": "not applicable"}
 CSS = """
@@ -80,8 +82,11 @@ def _scope_counts(control: ControlResult) -> list[tuple[str, int]]:
     return [(s, counts[s]) for s in STATUS_ORDER if s in counts]
 
 
-def _open_findings(control: ControlResult) -> list[tuple[str, Finding]]:
-    return [(s.scope if s.scope != STACK_SCOPE else "the stack", f) for s in control.scopes for f in s.findings]
+def _open_findings(control: ControlResult) -> tuple[list[tuple[str, Finding]], int]:
+    """The control's findings to list under it (failures first), and how many more there are."""
+    found = [(s.scope if s.scope != STACK_SCOPE else "the stack", f) for s in control.scopes for f in s.findings]
+    found.sort(key=lambda item: STATUS_ORDER.index(item[1].status))
+    return found[:FINDINGS_PER_CONTROL], max(0, len(found) - FINDINGS_PER_CONTROL)
 
 
 def _environment() -> jinja2.Environment:
