@@ -121,6 +121,7 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
             type=request.type,
             name=request.name,
             custom=request.custom,
+            id=response.id or "",
             inputs=inputs,
             outputs={k: v for k, v in state.items() if k != DYNAMIC_PROVIDER_INPUT},
             parent=request.parent or None,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 
 import pulumi
@@ -19,9 +19,10 @@ from pydantic import BaseModel, Field
 
 from components.catalog import CatalogError, catalog_dir, load_catalog
 from components.tags import TENANT_TYPE
-from scripts.analyzer import PolicyPackProcess
+from scripts.analyzer import PolicyOutcome, PolicyPackProcess
 from scripts.capture import run_program_sharded
-from scripts.models import Violation, Waived, tenant_owners
+from scripts.models import Deferred, Violation, Waived, tenant_owners
+from scripts.phases import preview_view
 from scripts.project import InputError, Project, StackConfig, load_stack, stack_config_for_pack
 
 POLICY_PACK = Path("policies") / "hipaa"
@@ -53,6 +54,8 @@ class PlanReport(BaseModel):
     resource_count: int
     violations: list[Violation] = Field(default_factory=list)
     waived: list[Waived] = Field(default_factory=list)
+    # Checks a real `pulumi preview` cannot make yet (values unknown until created); the update phase made them.
+    deferred: list[Deferred] = Field(default_factory=list)
     timings: PlanTimings
 
     @property
@@ -72,8 +75,14 @@ def validate_inputs(project: Project, stack: str) -> tuple[StackConfig, list[Pat
 
 
 def build_plan(project: Project, stack: str, *, policies: bool = True,
+               deployed: Collection[str] = frozenset(),
                progress: Callable[[str], None] = lambda _: None,
                warn: Callable[[str], None] = lambda _: None) -> PlanReport:
+    """Capture the stack's program and evaluate the pack in both phases of a deployment.
+
+    `deployed` holds the URNs that already exist (from a state file): they keep their values in
+    the preview phase; everything else is evaluated as a first `pulumi preview` sees it.
+    """
     config, tenant_files = validate_inputs(project, stack)
     progress(f"running the program for {len(tenant_files)} tenants under Pulumi mocks")
     started = time.perf_counter()
@@ -86,15 +95,15 @@ def build_plan(project: Project, stack: str, *, policies: bool = True,
         raise InputError(f"{project.relative(project.stack_file(stack))}: {exc}") from exc
     program_seconds = time.perf_counter() - started
 
-    violations: list[Violation] = []
-    waived: list[Waived] = []
+    outcome = PolicyOutcome()
     started = time.perf_counter()
     if policies:
-        progress(f"evaluating {len(resources)} resources against the policy pack")
         with PolicyPackProcess(project.root / POLICY_PACK, stack_config=stack_config_for_pack(config),
                                project="hipaachat", stack=stack) as pack:
-            outcome = pack.analyze(resources)
-        violations, waived = outcome.violations, outcome.waived
+            progress(f"evaluating {len(resources)} resources as `pulumi preview` sees them (values unknown)")
+            preview = pack.analyze(preview_view(resources, deployed), phase="preview")
+            progress(f"evaluating {len(resources)} resources as `pulumi up` sees them (values resolved)")
+            outcome = merge_phases(preview, pack.analyze(resources, phase="update"))
     policy_seconds = time.perf_counter() - started
 
     owner = tenant_owners(resources)
@@ -112,7 +121,24 @@ def build_plan(project: Project, stack: str, *, policies: bool = True,
         environment=config.settings.environment,
         tenants=sorted(plans.values(), key=lambda t: t.id),
         resource_count=len(resources),
-        violations=violations,
-        waived=waived,
+        violations=outcome.violations,
+        waived=outcome.waived,
+        deferred=outcome.deferred,
         timings=PlanTimings(program_seconds=round(program_seconds, 3), policy_seconds=round(policy_seconds, 3)),
     )
+
+
+def merge_phases(preview: PolicyOutcome, update: PolicyOutcome) -> PolicyOutcome:
+    """One finding list for both phases: what a preview raises, then what only the update raises.
+
+    A finding raised in both phases is reported once, as `preview` (the earliest a real
+    deployment would be refused).
+    """
+    def key(finding: Violation | Waived) -> tuple[str, str | None, str]:
+        return finding.policy, finding.urn, finding.message
+
+    seen = {key(v) for v in preview.violations}
+    violations = preview.violations + [v for v in update.violations if key(v) not in seen]
+    waived_seen = {key(w) for w in preview.waived}
+    waived = preview.waived + [w for w in update.waived if key(w) not in waived_seen]
+    return PolicyOutcome(violations=violations, waived=waived, deferred=preview.deferred, policies=update.policies)

@@ -30,6 +30,10 @@ SUMMARY_LABELS = {
 }
 
 
+# Which step of a real deployment raises a finding (the plan evaluates both; see scripts.phases).
+PHASE_LABELS = {"preview": "raised by `pulumi preview`", "update": "raised only during `pulumi up`"}
+
+
 def _label(resource_type: str) -> str | None:
     return SUMMARY_LABELS.get(resource_type)
 
@@ -63,14 +67,15 @@ def render_plan_table(report: PlanReport, console: Console) -> None:
         console.print(f"each tenant: {next(iter(summaries.values()))}", highlight=False)
     if report.violations:
         # One entry per (policy, message): the same finding on many tenants reads once.
-        grouped: dict[tuple[str, str, str], list[str]] = {}
+        grouped: dict[tuple[str, str, str, str], list[str]] = {}
         for v in report.violations:
-            grouped.setdefault((v.enforcement, v.policy, v.message), []).append(v.tenant or "(stack)")
+            grouped.setdefault((v.enforcement, v.policy, v.message, v.phase), []).append(v.tenant or "(stack)")
         console.print("[bold]policy violations[/]")
-        for (enforcement, policy, message), tenants in sorted(grouped.items(), key=lambda i: (i[0][0] != "mandatory", i[0][1])):
+        for (enforcement, policy, message, phase), tenants in sorted(
+                grouped.items(), key=lambda i: (i[0][0] != "mandatory", i[0][3] != "preview", i[0][1])):
             style = "red" if enforcement == "mandatory" else "yellow"
-            console.print(f"  [{style}]{enforcement}[/] [bold]{policy}[/] · {', '.join(sorted(tenants))}",
-                          highlight=False)
+            console.print(f"  [{style}]{enforcement}[/] [bold]{policy}[/] · {', '.join(sorted(tenants))} "
+                          f"[dim]({PHASE_LABELS[phase]})[/]", highlight=False)
             console.print(Padding(Text(message), (0, 0, 0, 6)))
     if report.waived:
         waived = Table(title="waived (valid waivers)", title_justify="left")
@@ -79,6 +84,11 @@ def render_plan_table(report: PlanReport, console: Console) -> None:
         for w in report.waived:
             waived.add_row(w.policy, w.tenant or w.urn or "", w.expires, w.approved_by, w.reason)
         console.print(waived)
+    if report.deferred:
+        checks = len({(d.policy, d.urn) for d in report.deferred})
+        console.print(f"[dim]{checks} check{'s' if checks != 1 else ''} read values that exist only once resources are "
+                      "created: a real `pulumi preview` defers them, the update-phase evaluation above made them[/]",
+                      highlight=False)
     verdict = ("[bold red]BLOCKED[/]: a mandatory policy is violated; `pulumi up` would be refused"
                if report.blocked else "[bold green]OK[/]: no mandatory policy violation")
     count = len(report.tenants)

@@ -99,7 +99,7 @@ def object_lock_compliance(stack: StackView, ctx: PackContext, report: StackRepo
                 and as_bool(props.get("objectLockEnabled")) is not True:
             report("audit archive bucket is created without Object Lock; set object_lock_enabled=True "
                    "(it can only be enabled at creation)", bucket.urn)
-        if not locks:
+        if not locks and not stack.may_configure_unseen(OBJECT_LOCKS):
             report(f"audit archive has no default retention; add an Object Lock configuration in COMPLIANCE mode "
                    f"for at least {minimum} days", bucket.urn)
         for retention in locks:
@@ -122,7 +122,8 @@ def s3_versioning(stack: StackView, ctx: PackContext, report: StackReport) -> No
         statuses = [dig(stack.props(v), "versioningConfiguration", "status")
                     for v in stack.configuring(bucket, VERSIONINGS)]
         inline = as_bool(dig(stack.props(bucket), "versioning", "enabled"))
-        if UNKNOWN in statuses or inline is True or "Enabled" in statuses:
+        if UNKNOWN in statuses or inline is True or "Enabled" in statuses or (
+                not statuses and stack.may_configure_unseen(VERSIONINGS)):
             continue
         found = f"versioning is {statuses[0]}" if statuses else "bucket has no versioning configuration"
         report(f"{found}; add a BucketVersioning with status Enabled", bucket.urn)
