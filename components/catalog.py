@@ -16,7 +16,7 @@ import datetime as dt
 import functools
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -71,6 +71,28 @@ class CometChat(_Strict):
     key_generation: int = Field(0, ge=0, description="bump to rotate the app's API keys")
 
 
+class Lifecycle(_Strict):
+    """Where the tenant is in its life; offboarding is a state in this file, never a deleted file.
+
+    active: everything deploys. offboarded: only the evidence subtree (key, log group, archive,
+    auditor role) deploys, until `offboarded_on` + retention. released: set by a person once that
+    date has passed; the stack then stops managing the evidence (AWS keeps it: retain_on_delete).
+    """
+
+    state: Literal["active", "offboarded", "released"] = "active"
+    offboarded_on: dt.date | None = Field(None, description="the day the tenant stopped using the service")
+
+    @model_validator(mode="after")
+    def _dated(self) -> "Lifecycle":
+        if self.state == "active" and self.offboarded_on is not None:
+            raise ValueError("offboarded_on is set but state is active; set state: offboarded, or remove "
+                             "offboarded_on")
+        if self.state != "active" and self.offboarded_on is None:
+            raise ValueError(f"state {self.state} needs offboarded_on: YYYY-MM-DD (evidence is kept until that "
+                             f"date + retention); `hipaachat tenants offboard` sets both")
+        return self
+
+
 class Role(_Strict):
     sees: list[str] = Field(min_length=1)
     clinical_content: bool
@@ -103,6 +125,7 @@ class Tenant(_Strict):
     cometchat: CometChat = Field(default_factory=CometChat)
     roles: dict[str, Role]
     notifications: Notifications
+    lifecycle: Lifecycle = Field(default_factory=Lifecycle)
 
     @field_validator("id")
     @classmethod

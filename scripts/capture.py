@@ -107,6 +107,16 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
         self._lock = threading.Lock()
         self.captured: list[CapturedResource] = []
 
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        """URNs as the engine makes them: the root stack's type is never part of a child's type.
+
+        Pulumi's MockMonitor prefixes top-level resources with `pulumi:pulumi:Stack$`; the engine
+        does not, and `plan --state` matches these URNs against a real `pulumi stack export`.
+        """
+        if parent and parent.split("::")[2].split("$")[-1] == "pulumi:pulumi:Stack":
+            parent = ""
+        return super().make_urn(parent, type_, name)
+
     def RegisterResource(self, request):  # noqa: N802 (gRPC method name)
         response = super().RegisterResource(request)
         if request.type == "pulumi:pulumi:Stack":

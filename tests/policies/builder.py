@@ -101,22 +101,25 @@ class StackBuilder:
 
         for role in ("operator", "auditor"):
             name = f"hipaachat-{self.stack}-{tid}-{role}"
+            # The auditor is evidence (it reads the retained sinks): retained and tagged like them.
+            evidence = role == "auditor"
             self.add("aws:iam/role:Role", f"{tid}-{role}", parent=f"{tid}-access", provider=prov, inputs={
                 "name": name, "assumeRolePolicy": policy_documents.trust_policy(ACCOUNT, tid),
-                "maxSessionDuration": 3600, "tags": tags("access")},
-                outputs={"arn": f"arn:aws:iam::{ACCOUNT}:role/{name}"})
+                "maxSessionDuration": 3600, "tags": {**tags("access"), **({RETAIN_TAG: "true"} if evidence else {})}},
+                outputs={"arn": f"arn:aws:iam::{ACCOUNT}:role/{name}"},
+                protect=keep and evidence, retain=evidence)
         log_group = f"/hipaachat/{self.stack}/{tid}/audit"
         self.add("aws:kms/key:Key", f"{tid}-key", parent=f"{tid}-keys", provider=prov, inputs={
-            "enableKeyRotation": True, "deletionWindowInDays": 30, "tags": tags("keys"),
+            "enableKeyRotation": True, "deletionWindowInDays": 30, "tags": {**tags("keys"), RETAIN_TAG: "true"},
             "policy": policy_documents.key_policy(ACCOUNT, aws, tid, log_group, self.arn(f"{tid}-operator"),
                                                   self.arn(f"{tid}-auditor"))},
             outputs={"keyId": f"{tid}-key-id", "arn": f"arn:aws:kms:{aws}:{ACCOUNT}:key/{tid}-key-id"},
-            deps={"policy": [f"{tid}-operator", f"{tid}-auditor"]})
+            deps={"policy": [f"{tid}-operator", f"{tid}-auditor"]}, protect=keep, retain=True)
         key_arn = self.arn(f"{tid}-key")
         self.add("aws:kms/alias:Alias", f"{tid}-key-alias", parent=f"{tid}-keys", provider=prov, inputs={
             "name": f"alias/hipaachat/{self.stack}/{tid}", "targetKeyId": f"{tid}-key-id"},
             outputs={"arn": f"arn:aws:kms:{aws}:{ACCOUNT}:alias/hipaachat/{self.stack}/{tid}"},
-            deps={"targetKeyId": [f"{tid}-key"]})
+            deps={"targetKeyId": [f"{tid}-key"]}, protect=keep, retain=True)
         secret_name = f"hipaachat/{self.stack}/{tid}/cometchat"
         self.add("aws:secretsmanager/secret:Secret", f"{tid}-cometchat-credentials", parent=f"{tid}-credentials",
                  provider=prov, inputs={"name": secret_name, "kmsKeyId": key_arn, "recoveryWindowInDays": 30,
@@ -152,7 +155,8 @@ class StackBuilder:
         self.add("aws:iam/rolePolicy:RolePolicy", f"{auditor}-policy", parent=f"{tid}-access", provider=prov, inputs={
             "role": f"hipaachat-{self.stack}-{auditor}", "policy": policy_documents.auditor_policy(
                 key_arn, self.arn(f"{tid}-audit-bucket"), self.arn(f"{tid}-audit"))},
-            deps={"role": [auditor], "policy": [f"{tid}-key", f"{tid}-audit-bucket", f"{tid}-audit"]})
+            deps={"role": [auditor], "policy": [f"{tid}-key", f"{tid}-audit-bucket", f"{tid}-audit"]},
+            protect=keep, retain=True)
         self.add("pulumi-python:dynamic/hipaachat:CometChatApp", f"{tid}-cometchat-app", parent=f"{tid}-cometchat",
                  inputs={"tenantId": tid, "name": f"hipaachat-{self.stack}-{tid}", "region": cc},
                  outputs={"appId": f"app-{hashlib.sha256(tid.encode()).hexdigest()[:12]}",
