@@ -135,7 +135,7 @@ def _resource(item: Any, source: str, index: int) -> CapturedResource:
     # dominate reading a large export (see tests/benchmarks/bench_state.py).
     return CapturedResource.model_construct(
         urn=urn, type=type_, name=urn.split("::", 3)[3], custom=item.get("custom") is True,
-        id=item.get("id") or None, inputs=inputs, outputs=outputs, parent=item.get("parent") or None,
+        id=item.get("id") or "", inputs=inputs, outputs=outputs, parent=item.get("parent") or None,
         provider=item.get("provider") or None, dependencies=list(item.get("dependencies") or []),
         property_dependencies=dict(property_dependencies) if isinstance(property_dependencies, dict) else {},
         options=CapturedOptions.model_construct(
