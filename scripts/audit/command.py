@@ -55,10 +55,11 @@ def _print_summary(report: AuditReport, written: list[Path]) -> None:
     colour = "green" if s.status == "pass" else "red"
     who = f"tenant {', '.join(report.scope)} of " if report.scope else ""
     out.print(f"[bold {colour}]{s.status.upper()}[/] audit of {who}stack [bold]{report.stack}[/] "
-              f"({report.source}, {report.environment}): {s.tenants} tenants, {s.resources} resources", highlight=False)
+              f"({report.source}, {report.environment}): {s.tenants} tenants, {s.resources} resources", highlight=False,
+              soft_wrap=True)
     counts = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in s.controls.items() if n)
     out.print(f"controls: {counts}; findings: {s.findings} open, {s.waived} waived, "
-              f"{s.secret_findings} secret hygiene", highlight=False)
+              f"{s.secret_findings} secret hygiene", highlight=False, soft_wrap=True)
     for control in report.controls:
         if control.status == "fail":
             scopes = [x.scope for x in control.scopes if x.status == "fail"]

@@ -26,6 +26,7 @@ from scripts.capture import run_program_sharded
 from scripts.models import CapturedResource
 from scripts.plan import validate_inputs
 from scripts.project import InputError, Project, StackConfig, load_stack
+from scripts.state import StateDocument, read_state
 
 
 def sha256_file(path: Path) -> str:
@@ -104,10 +105,8 @@ def _stack_config(project: Project, stack: str) -> tuple[StackConfig | None, lis
     return config, []
 
 
-def read_deployed(path: Path):
+def read_deployed(path: Path) -> StateDocument:
     """The one place audit reads a deployed state: the project's reader (scripts.state), nothing of its own."""
-    from scripts.state import read_state
-
     return read_state(path)
 
 
