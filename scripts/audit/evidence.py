@@ -130,15 +130,28 @@ def _scope_resources(resources: Sequence[CapturedResource], owner: dict[str, str
     return by_scope
 
 
+def _judged(scopes: list[str], by_scope: dict[str, list[CapturedResource]],
+            applicability: catalog.Applicability, policies: list[str]) -> dict[str, dict[str, list[str]]]:
+    """scope -> policy -> URNs that policy judges there; computed once, shared by every control."""
+    judged: dict[str, dict[str, list[str]]] = {}
+    for scope in scopes:
+        by_type: dict[str, list[str]] = {}
+        for r in by_scope.get(scope, []):
+            by_type.setdefault(r.type, []).append(r.urn)
+        judged[scope] = {p: [u for t, urns in by_type.items() if applicability.judges(p, t) for u in urns]
+                         for p in policies}
+    return judged
+
+
 def _controls(scopes: list[str], by_scope: dict[str, list[CapturedResource]], findings: list[Finding],
               foreign: bool) -> list[ControlResult]:
     index: dict[tuple[str, str], list[Finding]] = {}
     for f in findings:
         if f.status != "not_applicable":
             index.setdefault((f.policy, f.tenant or STACK_SCOPE), []).append(f)
-    everything = [p for control in catalog.controls() for p in control.policies]
+    everything = list(dict.fromkeys(p for control in catalog.controls() for p in control.policies))
     applicability = catalog.Applicability(everything)
-    types = {scope: {r.type for r in by_scope.get(scope, [])} for scope in scopes}
+    judged = _judged(scopes, by_scope, applicability, everything)
     results = []
     for control in catalog.controls():
         scope_results = []
@@ -150,14 +163,14 @@ def _controls(scopes: list[str], by_scope: dict[str, list[CapturedResource]], fi
                 if applicability.stack_only(policy):
                     if scope == STACK_SCOPE:
                         applicable.append(policy)
-                elif any(applicability.judges(policy, t) for t in types[scope]) or index.get((policy, scope)):
+                elif judged[scope][policy] or (policy, scope) in index:
                     applicable.append(policy)
             scope_findings = [f for p in control.policies for f in index.get((p, scope), [])]
             if not applicable and not scope_findings:
                 continue
             statuses = [f.status for f in scope_findings] or ["pass"]
-            judged = [p for p in applicable if not applicability.covers_all(p) and not applicability.stack_only(p)]
-            urns = [r.urn for r in by_scope.get(scope, []) if any(applicability.judges(p, r.type) for p in judged)]
+            specific = [p for p in applicable if not applicability.covers_all(p) and not applicability.stack_only(p)]
+            urns = list(dict.fromkeys(u for p in specific for u in judged[scope][p]))
             scope_results.append(ScopeResult(
                 scope=scope, status=worst(statuses), policies=applicable, resources=urns,
                 covers_all_resources=any(applicability.covers_all(p) for p in applicable), findings=scope_findings))
@@ -214,7 +227,8 @@ def build_report(subject: AuditSubject, results: PolicyResults, *, tenants: list
         findings=sum(1 for f in findings if f.status in ("fail", "advisory")),
         waived=sum(1 for f in findings if f.status == "waived"),
         secret_findings=len(shown_secrets), foreign_stack=foreign, notes=notes)
-    environment = subject.stack_config.settings.environment if subject.stack_config else "undeclared (judged as production)"
+    environment = (subject.stack_config.settings.environment if subject.stack_config
+                   else "undeclared (judged as production)")
     secret_report = [s for s in secrets_found if scope.shows_urn(s.urn, s.tenant)]
     return AuditReport(
         generated_at=now.astimezone(dt.timezone.utc).isoformat(timespec="seconds"),

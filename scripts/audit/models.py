@@ -104,7 +104,8 @@ class LintFinding(_Model):
 
 class RenderedNotification(_Model):
     channel: str
-    source: str = Field(description="where the text comes from: template store, tenant file, CometChat privacy template")
+    source: str = Field(description="where the text comes from: template store, tenant file, "
+                                    "CometChat privacy template")
     template: str
     rendered: str = Field(description="as the recipient sees it, allowed placeholders filled with sample values")
     passes: bool

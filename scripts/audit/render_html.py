@@ -46,7 +46,8 @@ article.tenant { border: 1px solid #ddd; border-radius: .4rem; padding: .2rem .8
 details summary { cursor: pointer; margin: .5rem 0; }
 @media print {
   body { max-width: none; font-size: 11pt; } details { display: block; } details > summary { list-style: none; }
-  article.tenant { break-inside: avoid-page; } .badge { border: 1px solid #000; color: #000; background: none !important; }
+  article.tenant { break-inside: avoid-page; }
+  .badge { border: 1px solid #000; color: #000; background: none !important; }
 }
 """
 

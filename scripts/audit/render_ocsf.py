@@ -47,7 +47,8 @@ def render_ocsf(report: AuditReport) -> str:
                 check_status = "pass" if not mine else min(
                     (f.status for f in mine), key=("fail", "advisory", "waived").index)
                 cid, cname = _COMPLIANCE[check_status]
-                checks.append({"uid": policy, "name": policy, "desc": fix_of(policy), "status": cname, "status_id": cid})
+                checks.append({"uid": policy, "name": policy, "desc": fix_of(policy), "status": cname,
+                               "status_id": cid})
             uid = hashlib.sha256(f"{report.project}/{report.stack}/{scope.scope}/{control.requirement_id}".encode()
                                  ).hexdigest()[:32]
             status_id, status_name = _FINDING_STATUS.get(status, (1, "New"))

@@ -55,7 +55,8 @@ def test_promotion_records_are_read_defensively(tmp_path: Path) -> None:
     directory = tmp_path / "stacks" / "promotions"
     directory.mkdir(parents=True)
     lines = [
-        {"id": "a", "previous": None, "from": "prototype", "to": "production", "tenants": [{"id": "t1", "sha256": "1"}]},
+        {"id": "a", "previous": None, "from": "prototype", "to": "production",
+         "tenants": [{"id": "t1", "sha256": "1"}]},
         {"id": "b", "previous": "WRONG", "from": "prototype", "to": "production", "tenants": [{"id": "t2"}],
          "gates": [{"name": "plan", "passed": False, "detail": "t2 failed"}], "future_field": 1},
         {"id": "c", "previous": "b", "from": "prototype", "to": "staging", "tenants": []},
