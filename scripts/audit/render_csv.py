@@ -26,7 +26,8 @@ _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 def _cell(value: object) -> str:
     text = "" if value is None else str(value)
-    text = " ".join(text.split())  # one physical line per row: many importers split on newlines
+    if "\n" in text or "\r" in text or "\t" in text:
+        text = " ".join(text.split())  # one physical line per row: many importers split on newlines
     return "'" + text if text.startswith(_FORMULA) else text
 
 

@@ -87,4 +87,5 @@ def render_ocsf(report: AuditReport) -> str:
                                            "status": status, "policies": scope.policies,
                                            "waivers": [f.waiver.model_dump() for f in scope.findings if f.waiver]}},
             })
-    return json.dumps(findings, indent=1) + "\n"
+    # One finding per line: SIEM shippers read it line by line, and the C encoder keeps 20k findings fast.
+    return "[\n" + ",\n".join(json.dumps(f, separators=(",", ":")) for f in findings) + "\n]\n"

@@ -24,10 +24,10 @@ SECRET_NAMES = frozenset(name.lower() for name in (
     "apiKey", "secretKey", "secretAccessKey", "sessionToken", "token", "authToken", "accessToken", "clientSecret",
     "webhookSecret", "managementKey", "managementSecret", "keyMaterialBase64", *APP_SECRET_OUTPUTS,
 ))
-# Per-type secret outputs whose names are too generic to match everywhere.
+# Per-type secret outputs (lower-case) whose names are too generic to match everywhere.
 SECRET_BY_TYPE = {
     "random:index/randomPassword:RandomPassword": frozenset({"result", "bcrypthash"}),
-    "aws:iam/accessKey:AccessKey": frozenset({"secret", "sesSmtpPasswordV4", "encryptedSecret"}),
+    "aws:iam/accessKey:AccessKey": frozenset({"secret", "sessmtppasswordv4", "encryptedsecret"}),
 }
 
 
@@ -70,7 +70,7 @@ def check(resources: Sequence[CapturedResource], owner: Mapping[str, str], *,
         for side, props in (("inputs", resource.inputs), ("outputs", resource.outputs)):
             for path, key, value in _walk(props, side):
                 name = key.lower()
-                if name not in SECRET_NAMES and name not in {n.lower() for n in by_type}:
+                if name not in SECRET_NAMES and name not in by_type:
                     continue
                 if not _exposed(value):
                     continue

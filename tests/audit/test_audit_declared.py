@@ -189,3 +189,10 @@ def test_unknown_tenant_error_lists_no_other_tenant(tmp_path: Path) -> None:
                  cwd=PROJECT_ROOT)
     assert result.returncode == 2
     assert not any(t in result.stderr for t in LOCAL_TENANTS)
+
+
+def test_help_teaches_with_examples_and_exit_codes() -> None:
+    result = run("audit", "--help", cwd=PROJECT_ROOT)
+    assert result.returncode == 0
+    for needle in ("Examples:", "hipaachat audit --state state.json", "--tenant", "Exit codes: 0", "2 bad input"):
+        assert needle in result.stdout
