@@ -78,7 +78,7 @@ def evaluate(subject: AuditSubject) -> PolicyResults:
     config = stack_config_for_pack(subject.stack_config) if subject.stack_config else {}
     with PolicyPackProcess(subject.project.root / POLICY_PACK, stack_config=config, project=subject.project_name,
                            stack=subject.stack) as pack:
-        outcome = pack.analyze(subject.resources)
+        outcome = pack.analyze(subject.resources, phase="update")
         label = f"{pack.info.name}@{pack.info.version}" if pack.info else "unknown"
     return PolicyResults(outcome=outcome, pack=label, seconds=time.perf_counter() - started)
 
@@ -251,7 +251,8 @@ def _tenant(tenant_id: str, component: CapturedResource, resources: list[Capture
     statuses = [s.status for c in controls for s in c.scopes if s.scope == tenant_id]
     return TenantEvidence(
         id=tenant_id, name=facts.name, urn=component.urn, environment=declared.get("environment"),
-        lifecycle=facts.lifecycle, residency=declared.get("residency"), aws_region=declared.get("awsRegion"),
+        lifecycle=facts.lifecycle("state"), offboarded_on=facts.lifecycle("offboardedOn"),
+        evidence_until=facts.lifecycle("evidenceUntil"), residency=declared.get("residency"), aws_region=declared.get("awsRegion"),
         aws_account=facts.aws_account(),
         cometchat_region=declared.get("cometchatRegion"), resource_count=len(resources),
         resources=[r.urn for r in resources], status=worst(statuses), keys=facts.keys(),

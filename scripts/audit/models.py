@@ -177,7 +177,9 @@ class TenantEvidence(_Model):
     name: str | None
     urn: str
     environment: str | None
-    lifecycle: str | None
+    lifecycle: str | None = Field(description="active | offboarded | released")
+    offboarded_on: str | None
+    evidence_until: str | None = Field(description="offboarded: evidence is kept (and protected) until this date")
     residency: str | None
     aws_region: str | None
     aws_account: str | None = Field(description="the AWS account id the tenant's ARNs name")

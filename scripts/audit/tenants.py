@@ -82,10 +82,10 @@ class TenantFacts:
     def name(self) -> str | None:
         return _text(self.declared.get("displayName"))
 
-    @property
-    def lifecycle(self) -> str | None:
-        state = self.declared.get("lifecycle")
-        return _text(state.get("state")) if isinstance(state, Mapping) else _text(state) or "active"
+    def lifecycle(self, key: str) -> str | None:
+        """One field of the declared lifecycle (state, offboardedOn, evidenceUntil); state defaults to active."""
+        state = _mapping(self.declared.get("lifecycle"))
+        return _text(state.get(key)) or ("active" if key == "state" else None)
 
     def aws_account(self) -> str | None:
         for key in self.of(c.KMS_KEY, c.LOG_GROUP, c.SECRET):
