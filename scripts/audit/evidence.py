@@ -28,14 +28,17 @@ from scripts.audit.models import (
     STACK_SCOPE,
     AuditReport,
     ControlResult,
+    ControlStatus,
     Finding,
     InputFile,
+    PromotionEvidence,
     ScopeResult,
     Source,
     Summary,
     TenantEvidence,
     Timings,
     Versions,
+    WaiverEvidence,
     WaiverRef,
     worst,
 )
@@ -206,8 +209,12 @@ def build_report(subject: AuditSubject, results: PolicyResults, *, tenants: list
         promotions = [p for r in promotions if (p := records.scoped_promotion(r, scope.tenants)) is not None]
         problems = []  # a file-level problem says nothing a clinic can act on, and may sit on another's line
 
-    tenant_evidence = [_tenant(tid, components[tid], by_scope.get(tid, []), subject.source, controls, waivers,
-                               promotions, owner) for tid in sorted(scope.visible_tenants())]
+    per_tenant: dict[str, list[ControlStatus]] = {}
+    for control in controls:
+        for result in control.scopes:
+            per_tenant.setdefault(result.scope, []).append(result.status)
+    tenant_evidence = [_tenant(tid, components[tid], by_scope.get(tid, []), subject.source, per_tenant.get(tid, []),
+                               waivers, promotions, owner) for tid in sorted(scope.visible_tenants())]
     statuses = [c.status for c in controls]
     shown_secrets = [f for f in findings if f.policy == catalog.SECRET_HYGIENE]
     notes = list(subject.notes)
@@ -245,16 +252,15 @@ def build_report(subject: AuditSubject, results: PolicyResults, *, tenants: list
 
 
 def _tenant(tenant_id: str, component: CapturedResource, resources: list[CapturedResource], source: str,
-            controls: list[ControlResult], waivers, promotions, owner: dict[str, str]) -> TenantEvidence:
+            statuses: list[ControlStatus], waivers: list[WaiverEvidence], promotions: list[PromotionEvidence],
+            owner: dict[str, str]) -> TenantEvidence:
     facts = TenantFacts(component, resources, source)
-    declared = component.inputs
-    statuses = [s.status for c in controls for s in c.scopes if s.scope == tenant_id]
     return TenantEvidence(
-        id=tenant_id, name=facts.name, urn=component.urn, environment=declared.get("environment"),
+        id=tenant_id, name=facts.name, urn=component.urn, environment=facts.declared_text("environment"),
         lifecycle=facts.lifecycle("state"), offboarded_on=facts.lifecycle("offboardedOn"),
-        evidence_until=facts.lifecycle("evidenceUntil"), residency=declared.get("residency"), aws_region=declared.get("awsRegion"),
-        aws_account=facts.aws_account(),
-        cometchat_region=declared.get("cometchatRegion"), resource_count=len(resources),
+        evidence_until=facts.lifecycle("evidenceUntil"), residency=facts.declared_text("residency"),
+        aws_region=facts.declared_text("awsRegion"), aws_account=facts.aws_account(),
+        cometchat_region=facts.declared_text("cometchatRegion"), resource_count=len(resources),
         resources=[r.urn for r in resources], status=worst(statuses), keys=facts.keys(),
         retention=facts.retention(), notifications=facts.notifications(), roles=facts.roles(), baa=facts.baa(),
         cometchat=facts.cometchat(),

@@ -82,6 +82,10 @@ class TenantFacts:
     def name(self) -> str | None:
         return _text(self.declared.get("displayName"))
 
+    def declared_text(self, key: str) -> str | None:
+        """A declared fact that should be text; anything else (a foreign or damaged state) reads as unknown."""
+        return _text(self.declared.get(key))
+
     def lifecycle(self, key: str) -> str | None:
         """One field of the declared lifecycle (state, offboardedOn, evidenceUntil); state defaults to active."""
         state = _mapping(self.declared.get("lifecycle"))
