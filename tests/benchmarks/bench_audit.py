@@ -73,6 +73,8 @@ def measure(directory: Path) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tenants", type=int, default=1000)
+    parser.add_argument("--workdir", type=Path,
+                        help="keep the generated project and export here, and reuse an export already there")
     parser.add_argument("--step", choices=["export", "measure"], help=argparse.SUPPRESS)
     parser.add_argument("--dir", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -83,12 +85,15 @@ def main() -> None:
         print(json.dumps(measure(args.dir)))
         return
     with tempfile.TemporaryDirectory(prefix="bench-audit-") as tmp:
-        started = time.perf_counter()
-        subprocess.run([sys.executable, __file__, "--step", "export", "--tenants", str(args.tenants), "--dir", tmp],
-                       check=True, cwd=ROOT)
-        size = (Path(tmp) / "state.json").stat().st_size / 2**20
-        print(f"export of {args.tenants} tenants written in {time.perf_counter() - started:.1f} s ({size:.0f} MiB)")
-        out = subprocess.run([sys.executable, __file__, "--step", "measure", "--dir", tmp],
+        work = args.workdir or Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
+        if not (work / "state.json").is_file():
+            started = time.perf_counter()
+            subprocess.run([sys.executable, __file__, "--step", "export", "--tenants", str(args.tenants),
+                            "--dir", str(work)], check=True, cwd=ROOT)
+            print(f"export of {args.tenants} tenants written in {time.perf_counter() - started:.1f} s")
+        print(f"auditing {work / 'state.json'} ({(work / 'state.json').stat().st_size / 2**20:.0f} MiB)")
+        out = subprocess.run([sys.executable, __file__, "--step", "measure", "--dir", str(work)],
                              check=True, cwd=ROOT, capture_output=True, text=True).stdout
         r = json.loads(out.strip().splitlines()[-1])
     print(f"{r['tenants']} tenants, {r['resources']} resources, audit {r['status'].upper()}")
