@@ -38,7 +38,8 @@ class _Hipaachat(click.Group):
     so that every other command, and every bad-input answer, starts in a fraction of a second.
     """
 
-    lazy = {"emulator": "scripts.emulator.command:emulator", "promote": "scripts.promote.command:promote"}
+    lazy = {"emulator": "scripts.emulator.command:emulator", "promote": "scripts.promote.command:promote",
+            "audit": "scripts.audit.command:audit"}
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *self.lazy})

@@ -183,38 +183,51 @@ def _sink_keys(stack: StackView, sink: PolicyResource) -> list[PolicyResource]:
     return [key for value in named if (key := stack.key_named(value)) is not None]
 
 
-def _grants_read(document: object, service: str, sink_arn: str) -> bool:
-    try:
-        statements = parse(document)
-    except DocumentError:
-        return False
-    for statement in statements:
-        if not statement.allows or statement.not_resource:
-            continue
-        covers = any(arn_base(r) == sink_arn or r == "*" for r in statement.resources)
-        if covers and any(fnmatch.fnmatchcase(read, action.lower())
-                          for action in statement.actions for read in _READS[service]):
-            return True
-    return False
+class _ReadGrants:
+    """Which role policies let a role read which evidence ARN: every policy document parsed once per stack.
 
+    Built once per evaluation, so the rule stays linear in the stack's size (a per-sink scan of every
+    role policy is quadratic: minutes at 1,000 tenants).
+    """
 
-def _readers(stack: StackView, sink: PolicyResource) -> list[PolicyResource]:
-    """Roles whose inline policy lets them read `sink` (what keeps the evidence usable)."""
-    arn = stack.props(sink).get("arn")
-    if not isinstance(arn, str):
-        return []
-    service = "logs" if sink.resource_type == LOG_GROUP else "s3"
-    roles = {r.urn: r for r in stack.of_type(IAM_ROLE)}
-    by_name = {stack.props(r).get(f): r for r in roles.values() for f in ("name", "id") if stack.props(r).get(f)}
-    found: dict[str, PolicyResource] = {}
-    for grant in stack.of_type(IAM_ROLE_POLICY):
-        if not _grants_read(stack.props(grant).get("policy"), service, arn):
-            continue
-        linked = [d for d in grant.property_dependencies.get("role", []) if d.resource_type == IAM_ROLE]
-        role = linked[0] if linked else by_name.get(stack.props(grant).get("role"))
-        if role is not None:
-            found[role.urn] = role
-    return list(found.values())
+    def __init__(self, stack: StackView) -> None:
+        self._stack = stack
+        self._by_arn: dict[tuple[str, str], list[PolicyResource]] = {}
+        self._anywhere: dict[str, list[PolicyResource]] = {}
+        self._order = {grant.urn: index for index, grant in enumerate(stack.of_type(IAM_ROLE_POLICY))}
+        self._roles_by_name = {stack.props(r).get(f): r for r in stack.of_type(IAM_ROLE) for f in ("name", "id")
+                               if stack.props(r).get(f)}
+        for grant in stack.of_type(IAM_ROLE_POLICY):
+            try:
+                statements = parse(stack.props(grant).get("policy"))
+            except DocumentError:
+                continue
+            for statement in statements:
+                if not statement.allows or statement.not_resource:
+                    continue
+                for service, reads in _READS.items():
+                    if not any(fnmatch.fnmatchcase(read, action.lower())
+                               for action in statement.actions for read in reads):
+                        continue
+                    for resource in statement.resources:
+                        target = self._anywhere.setdefault(service, []) if resource == "*" else \
+                            self._by_arn.setdefault((service, arn_base(resource)), [])
+                        target.append(grant)
+
+    def readers(self, sink: PolicyResource) -> list[PolicyResource]:
+        """Roles whose inline policy lets them read `sink` (what keeps the evidence usable)."""
+        arn = self._stack.props(sink).get("arn")
+        if not isinstance(arn, str):
+            return []
+        service = "logs" if sink.resource_type == LOG_GROUP else "s3"
+        grants = {g.urn: g for g in [*self._by_arn.get((service, arn), []), *self._anywhere.get(service, [])]}
+        found: dict[str, PolicyResource] = {}
+        for grant in sorted(grants.values(), key=lambda g: self._order[g.urn]):
+            linked = [d for d in grant.property_dependencies.get("role", []) if d.resource_type == IAM_ROLE]
+            role = linked[0] if linked else self._roles_by_name.get(self._stack.props(grant).get("role"))
+            if role is not None:
+                found[role.urn] = role
+        return list(found.values())
 
 
 @stack_rule(
@@ -230,6 +243,7 @@ def evidence_readable(stack: StackView, ctx: PackContext, report: StackReport) -
     hipaachat:retain=true (the Analyzer protocol has no retain_on_delete); in production the
     key and reader must also be protected, as the sink is.
     """
+    grants = _ReadGrants(stack)
     for sink in stack.of_type(LOG_GROUP, *BUCKETS):
         if stack.owner(sink.urn) is None or _retained(stack, sink) is not True:
             continue
@@ -246,7 +260,7 @@ def evidence_readable(stack: StackView, ctx: PackContext, report: StackReport) -
             elif ctx.production and not key.opts.protect:
                 report(f"production: KMS key {key.name} of a retained audit {kind} is not protected; register it "
                        f"with protect=True like the sink", sink.urn)
-        for role in _readers(stack, sink):
+        for role in grants.readers(sink):
             retained = _retained(stack, role)
             if retained is None:
                 continue
