@@ -1,11 +1,12 @@
 """Secret canaries: known, synthetic secret values, where they are planted, and every command that writes output.
 
-To cover a new command, add one `Command` line to COMMANDS (e.g. `audit` and `promote` as they
-land); `{out}` in its arguments is a fresh directory whose every file is scanned afterwards.
+To cover a new command, add one `Command` line to COMMANDS; `{out}` in its arguments is a fresh
+directory whose every file is scanned afterwards.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,6 +67,21 @@ def _misplace_a_secret(project: Path) -> None:
     tenant.write_text(tenant.read_text() + f"api_key: {APP_KEY}\nname2: {MANAGEMENT_KEY}\n")
 
 
+def _state_with_plaintext_secrets(project: Path) -> None:
+    """A deployed state whose secret values were stored in plain (a hygiene finding, never to be echoed)."""
+    urn = "urn:pulumi:local::hipaachat::aws:secretsmanager/secretVersion:SecretVersion::leaked"
+    (project / "state.json").write_text(json.dumps({"version": 3, "deployment": {
+        "manifest": {"time": "2026-11-01T00:00:00Z", "magic": "", "version": "v3.200.0"},
+        "resources": [
+            {"urn": "urn:pulumi:local::hipaachat::pulumi:pulumi:Stack::hipaachat-local", "custom": False,
+             "type": "pulumi:pulumi:Stack"},
+            {"urn": urn, "custom": True, "id": "leaked-id", "type": "aws:secretsmanager/secretVersion:SecretVersion",
+             "inputs": {"secretId": "arn:aws:secretsmanager:us-east-2:123456789012:secret:x",
+                        "secretString": json.dumps({"apiKey": APP_KEY, "webhookPassword": WEBHOOK_PASSWORD})},
+             "outputs": {"secretString": MANAGEMENT_SECRET, "password": WEBHOOK_PASSWORD}},
+        ]}}))
+
+
 @dataclass(frozen=True)
 class Command:
     id: str
@@ -87,4 +103,11 @@ COMMANDS: list[Command] = [
     Command("tenants-schema", ("tenants", "schema")),
     Command("tenants-new", ("tenants", "new", "--stack", "local", "canary-clinic", "--residency", "eu")),
     Command("tenants-validate-bad", ("tenants", "validate", "--stack", "local"), _misplace_a_secret, exit_codes=(2,)),
+    Command("plan-sarif", PLAN + ("--format", "sarif")),
+    Command("plan-markdown", PLAN + ("--format", "markdown")),
+    Command("plan-export-state", PLAN + ("--format", "json", "--export-state", "{out}/state.json")),
+    Command("audit-declared", ("audit", "--stack", "local", "--out", "{out}/evidence")),
+    Command("audit-plaintext-state", ("audit", "--state", "state.json", "--out", "{out}/evidence"),
+            _state_with_plaintext_secrets, exit_codes=(1,)),
+    Command("promote-check", ("promote", "--check", "--from", "prototype", "--to", "production")),
 ]
