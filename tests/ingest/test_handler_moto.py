@@ -218,3 +218,14 @@ def test_both_parts_of_the_credentials_are_compared_even_when_the_username_is_wr
     assert handler._digest(TENANT_USER) in compared and handler._digest(TENANT_PASSWORD) in compared
     assert (handler._digest(TENANT_PASSWORD), handler._digest(TENANT_PASSWORD)) in calls
     assert_nothing_written(tenant)
+
+
+def test_budget_exhausted_answers_503_so_cometchat_retries(tenant: TenantSinks, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No AWS call is started that could not finish inside the acknowledgement budget: 503, nothing stored."""
+    monkeypatch.setattr(handler, "ACK_BUDGET_S", 0.0)
+    response = deliver(message_sent(tenant.app_id))
+    assert response["statusCode"] == 503 and json.loads(response["body"]) == {"error": "try again"}
+    assert tenant.archive_keys() == [] and tenant.log_messages() == []
+    monkeypatch.setattr(handler, "ACK_BUDGET_S", 60.0)
+    assert deliver(message_sent(tenant.app_id))["statusCode"] == 200  # CometChat's retry lands once
+    assert len(tenant.archive_keys()) == 1
