@@ -76,6 +76,15 @@ def test_an_unchanged_project_has_no_changes(exported, project_root):
     assert "without provider diff semantics" in report["changes"]["note"]
 
 
+def test_deployed_resources_keep_their_values_at_preview(exported, project_root):
+    """Against a state holding every resource, a preview knows every value: nothing is deferred."""
+    code, fresh = plan_json(project_root)
+    assert code == 0 and fresh["deferred"], "a first preview defers the checks on computed documents"
+    code, report = plan_json(project_root, "--state", str(exported))
+    assert code == 0 and report["deferred"] == []
+    assert {(v["policy"], v["urn"]) for v in report["violations"]} == {(v["policy"], v["urn"]) for v in fresh["violations"]}
+
+
 def test_deleting_a_tenant_file_is_refused_but_offboarding_is_not(exported, project_copy):
     (project_copy / "stacks/tenants/local/lotus-health.yaml").unlink()
     code, report = plan_json(project_copy, "--state", str(exported))
