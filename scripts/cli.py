@@ -19,6 +19,8 @@ from scripts.emulator.command import emulator
 from scripts.plan import build_plan
 from scripts.project import InputError, Project
 from scripts.render import render_plan_table
+from scripts.shards import shards
+from scripts.stacks import stacks
 from scripts.tenants import tenants
 
 EXIT_BLOCKED = 1
@@ -109,3 +111,5 @@ def plan(ctx: click.Context, stack: str, fmt: str, out: Path | None, no_policies
 
 main.add_command(tenants)
 main.add_command(emulator)
+main.add_command(stacks)
+main.add_command(shards)
