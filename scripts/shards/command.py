@@ -147,3 +147,49 @@ def matrix(ctx: click.Context, environment: str, ref: str | None) -> None:
                 "residencies": by_name[name].config.settings.residencies or ["us", "eu", "in"]}
                for name in names if by_name[name].tenants]
     click.echo(json.dumps({"include": include}, separators=(",", ":")))
+
+
+@shards.command("move")
+@click.argument("tenant")
+@click.option("--to", "target", required=True, help="The stack to move the tenant to (same environment).")
+@click.option("--from", "source", help="The stack it is in (found automatically within the environment).")
+@click.option("--dry-run", is_flag=True, help="Print the plan and the command; move nothing.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_context
+def move(ctx: click.Context, tenant: str, target: str, source: str | None, dry_run: bool, fmt: str) -> None:
+    """Move TENANT's file to another stack and print the `pulumi state move` that carries its resources.
+
+    Refuses (exit 1) a move across environments (that is `hipaachat promote`) or into a
+    residency shard of another residency. The URNs come from running the real program for the
+    tenant in its current stack. Run the printed command BEFORE any `pulumi up` of either
+    stack: an `up` of the old stack first would try to delete what the tenant file no longer
+    declares (its evidence is protected, so that `up` fails rather than deletes).
+
+    \b
+    Examples:
+      hipaachat shards move sunrise-clinic --to production-eu --dry-run
+      hipaachat shards move sunrise-clinic --to production-eu
+    """
+    from scripts.shards.move import MoveRefused, apply_move, plan_move
+
+    try:
+        project = Project.find(ctx.obj)
+        planned = plan_move(project, tenant, target, source)
+        if not dry_run:
+            apply_move(project, planned)
+    except MoveRefused as exc:
+        fail(f"refused: {exc}", EXIT_BLOCKED)
+    except InputError as exc:
+        fail(str(exc))
+    if fmt == "json":
+        click.echo(json.dumps({**planned.model_dump(), "moved": not dry_run}, indent=2))
+        return
+    verb = "would move" if dry_run else "moved"
+    click.echo(f"{verb} {planned.source_file} -> {planned.target_file}")
+    click.echo(f"\nNext, before any `pulumi up` of {planned.source} or {planned.target}, move the tenant's "
+               f"{len(planned.urns)} resources in Pulumi state (children move with the component):\n")
+    click.echo(f"  {planned.command}\n")
+    click.echo(f"Then `pulumi preview -s {planned.target}` shows only the hipaachat:stack tag changing, and "
+               f"`pulumi preview -s {planned.source}` shows nothing for {planned.tenant}. Resources carried:")
+    for urn in planned.urns:
+        click.echo(f"  {urn}")
