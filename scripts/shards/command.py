@@ -193,3 +193,79 @@ def move(ctx: click.Context, tenant: str, target: str, source: str | None, dry_r
                f"`pulumi preview -s {planned.source}` shows nothing for {planned.tenant}. Resources carried:")
     for urn in planned.urns:
         click.echo(f"  {urn}")
+
+
+@shards.command("operator")
+@ENVIRONMENT
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Directory for the manifests (replaced as a whole: rbac.yaml, stack-<name>.yaml, kustomization.yaml).")
+@click.option("--org", required=True, help="Pulumi organization: each Stack deploys <org>/<stack>.")
+@click.option("--repo", help="Git URL the Operator clones [default: this repository's `origin`].")
+@click.option("--commit", help="Commit to pin; must be the checked-out one [default: HEAD].")
+@click.option("--namespace", default="hipaachat", show_default=True, help="Kubernetes namespace of the Stacks.")
+@click.option("--backend", help="A DIY backend URL (s3://...); default Pulumi Cloud with PULUMI_ACCESS_TOKEN.")
+@click.option("--access-token-secret", default="pulumi-access-token", show_default=True,
+              help="Kubernetes Secret (key accessToken) holding PULUMI_ACCESS_TOKEN.")
+@click.option("--aws-credentials-secret", help="Kubernetes Secret with AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY.")
+@click.option("--aws-role-arn", help="IAM role for the workspace ServiceAccount (EKS IRSA), instead of keys.")
+@click.option("--image", default="pulumi/pulumi:3.202.0-nonroot", show_default=True,
+              help="Workspace image (needs Python 3.11+ and uv, as Pulumi.yaml's toolchain says).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=default_jobs, show_default="one per core")
+@click.pass_context
+def operator(ctx: click.Context, environment: str, out_dir: Path, org: str, repo: str | None, commit: str | None,
+             namespace: str, backend: str | None, access_token_secret: str, aws_credentials_secret: str | None,
+             aws_role_arn: str | None, image: str, jobs: int) -> None:
+    """Write Pulumi Kubernetes Operator Stacks (pulumi.com/v1) for every stack of an environment.
+
+    The Operator has no policy-pack setting, so the gate is the commit: this command plans
+    every stack of the environment with the HIPAA pack on a clean checkout, refuses (exit 1,
+    nothing written) if any stack is blocked or the tree is dirty, and pins each Stack to that
+    commit (never a branch). Refresh is on, destroyOnFinalize off, secrets only as envRefs.
+
+    \b
+    Examples (in CI, after the plan job passed on this commit):
+      hipaachat shards operator -e production --org acme --out deploy/operator
+      hipaachat shards operator -e production --org acme --out deploy/operator \\
+          --repo https://github.com/acme/hipaachat.git --aws-role-arn arn:aws:iam::123456789012:role/hipaachat
+      kubectl apply -k deploy/operator
+    """
+    from scripts.shards.operator import OperatorOptions, check_gate, rbac_manifests, render, stack_manifest
+    from scripts.shards.revision import RevisionRefused, checked_revision, origin_url
+    from scripts.shards.writer import replace_directory
+
+    try:
+        project, fleet = checked_fleet(ctx, environment)
+        inside = out_dir.resolve().is_relative_to(project.root.resolve())
+        head, repo_dir = checked_revision(project, commit, [project.relative(out_dir)] if inside else [])
+        options = OperatorOptions(environment=environment, org=org, repo=repo or origin_url(project), commit=head,
+                                  repo_dir=repo_dir, namespace=namespace, backend=backend,
+                                  access_token_secret=access_token_secret,
+                                  aws_credentials_secret=aws_credentials_secret, aws_role_arn=aws_role_arn, image=image)
+        names = [s.name for s in fleet.stacks if s.tenants]
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                      console=stderr, transient=True) as bar:
+            tasks = {name: bar.add_task(f"{name}: waiting") for name in names}
+            summaries = plan_stacks(project, names, jobs=jobs, empty=set(),
+                                    progress=lambda s, state: bar.update(tasks[s], description=f"{s}: {state}"))
+    except RevisionRefused as exc:
+        fail(f"refused: {exc}", EXIT_BLOCKED)
+    except InputError as exc:
+        fail(str(exc))
+    report = ShardsReport(environment=environment, stacks=summaries, blocked=any(s.blocked for s in summaries))
+    if report.blocked:
+        blocked = ", ".join(s.stack for s in summaries if s.blocked)
+        fail(f"refused: {blocked} would be blocked by the policy pack at {head[:12]}; no Stack may pin this commit. "
+             f"See `hipaachat shards plan --environment {environment}`", EXIT_BLOCKED)
+    stacks_docs = {name: stack_manifest(name, options, report) for name in names}
+    for name, manifest in stacks_docs.items():
+        problems = check_gate(manifest, head)
+        if problems:
+            fail(f"refused: the Stack for {name} could deploy unchecked code: {'; '.join(problems)}", EXIT_BLOCKED)
+    files = {"rbac.yaml": render(rbac_manifests(options))}
+    files.update({f"stack-{name}.yaml": render([doc]) for name, doc in stacks_docs.items()})
+    files["kustomization.yaml"] = render([{"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
+                                           "resources": sorted(files)}])
+    replace_directory(out_dir, files)
+    skipped = [s.name for s in fleet.stacks if not s.tenants]
+    click.echo(f"wrote {len(stacks_docs)} Stacks pinned to {head} into {out_dir}"
+               + (f" (no tenants yet, no Stack: {', '.join(skipped)})" if skipped else ""))
