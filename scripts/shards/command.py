@@ -269,3 +269,30 @@ def operator(ctx: click.Context, environment: str, out_dir: Path, org: str, repo
     skipped = [s.name for s in fleet.stacks if not s.tenants]
     click.echo(f"wrote {len(stacks_docs)} Stacks pinned to {head} into {out_dir}"
                + (f" (no tenants yet, no Stack: {', '.join(skipped)})" if skipped else ""))
+
+
+@shards.command("pack")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Directory for the publishable pack (replaced as a whole).")
+@click.option("--archive", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write it as a .tar.gz (what `pulumi policy publish` uploads).")
+@click.pass_context
+def pack(ctx: click.Context, out_dir: Path, archive: Path | None) -> None:
+    """Build policies/hipaa as a self-contained pack for `pulumi policy publish`.
+
+    The repository's pack imports project modules (components/); publishing uploads only the
+    pack's directory. This copies the pack with everything it imports and pinned requirements,
+    so a Pulumi Cloud policy group can enforce it on every update, the Operator's included.
+
+    \b
+    Example:
+      hipaachat shards pack --out build/policy-pack && pulumi policy publish build/policy-pack
+    """
+    from scripts.shards.pack import build_pack
+
+    try:
+        name, version = build_pack(Project.find(ctx.obj), out_dir, archive)
+    except InputError as exc:
+        fail(str(exc))
+    click.echo(f"built {name} {version} in {out_dir}" + (f" and {archive}" if archive else ""))
+    click.echo(f"publish: pulumi policy publish {out_dir}   then enable it for the environment's policy group")
