@@ -68,12 +68,20 @@ def validate_inputs(project: Project, stack: str) -> tuple[StackConfig, list[Pat
         entries = load_catalog(catalog_dir(project.root, stack), display_root=project.root)
     except CatalogError as exc:
         raise InputError(str(exc)) from exc
+    # A residency shard (hipaachat:residencies) holds only its residencies; the program refuses the rest.
+    misplaced = [f"{project.relative(e.path)}: residency: {e.tenant.residency} is not one of stack {stack}'s "
+                 f"hipaachat:residencies; move it with `hipaachat shards move {e.tenant.id} --to STACK`"
+                 for e in entries if not config.settings.allows(e.tenant.residency)]
+    if misplaced:
+        raise InputError("\n".join(misplaced))
     return config, [entry.path for entry in entries]
 
 
 def build_plan(project: Project, stack: str, *, policies: bool = True,
                progress: Callable[[str], None] = lambda _: None,
-               warn: Callable[[str], None] = lambda _: None) -> PlanReport:
+               warn: Callable[[str], None] = lambda _: None, workers: int | None = None) -> PlanReport:
+    """Plan one stack. `workers` caps the processes it uses (program shards, pack processes);
+    default one per core. `hipaachat shards plan` lowers it when it plans several stacks at once."""
     config, tenant_files = validate_inputs(project, stack)
     progress(f"running the program for {len(tenant_files)} tenants under Pulumi mocks")
     started = time.perf_counter()
@@ -81,7 +89,7 @@ def build_plan(project: Project, stack: str, *, policies: bool = True,
         warn(warning)
     try:
         resources = run_program_sharded(project.root, stack, config.values, config.secret_keys, tenant_files,
-                                        workers=os.cpu_count() or 1)
+                                        workers=workers or os.cpu_count() or 1)
     except pulumi.ConfigMissingError as exc:
         raise InputError(f"{project.relative(project.stack_file(stack))}: {exc}") from exc
     program_seconds = time.perf_counter() - started
@@ -92,7 +100,7 @@ def build_plan(project: Project, stack: str, *, policies: bool = True,
     if policies:
         progress(f"evaluating {len(resources)} resources against the policy pack")
         with PolicyPackProcess(project.root / POLICY_PACK, stack_config=stack_config_for_pack(config),
-                               project="hipaachat", stack=stack) as pack:
+                               project="hipaachat", stack=stack, processes=workers) as pack:
             outcome = pack.analyze(resources)
         violations, waived = outcome.violations, outcome.waived
     policy_seconds = time.perf_counter() - started

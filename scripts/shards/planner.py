@@ -21,14 +21,14 @@ from scripts.shards.models import StackSummary
 Progress = Callable[[str, str], None]
 
 
-def _plan_stack(root: str, stack: str) -> tuple[str, dict | str]:
+def _plan_stack(root: str, stack: str, workers: int) -> tuple[str, dict | str]:
     """Runs in a worker: ("ok", summary) | ("input", message) | ("pack", message)."""
     from scripts.analyzer import PolicyPackError
     from scripts.plan import build_plan
 
     started = time.perf_counter()
     try:
-        report = build_plan(Project.find(Path(root)), stack)
+        report = build_plan(Project.find(Path(root)), stack, workers=workers)
     except InputError as exc:
         return "input", str(exc)
     except PolicyPackError as exc:
@@ -51,13 +51,18 @@ def plan_stacks(project: Project, stacks: list[str], *, jobs: int, empty: set[st
     todo = [s for s in stacks if s not in empty]
     problems: list[str] = []
     if todo:
-        # spawn: a clean interpreter per worker (the Pulumi SDK keeps global state, and this
-        # process may run progress threads that a fork would copy mid-flight).
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(todo))), mp_context=context) as pool:
+        # forkserver: workers fork from a clean, single-threaded server that imported the planner
+        # once (this process runs progress threads a plain fork would copy mid-flight).
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["scripts.plan"])
+        concurrent = max(1, min(jobs, len(todo)))
+        # The cores are shared out: stacks planned side by side each run one program process and
+        # one pack process; a stack planned alone (a --changed-since run) uses every core.
+        per_stack = max(1, (os.cpu_count() or 1) // concurrent)
+        with ProcessPoolExecutor(max_workers=concurrent, mp_context=context) as pool:
             running = {}
             for stack in todo:
-                running[pool.submit(_plan_stack, str(project.root), stack)] = stack
+                running[pool.submit(_plan_stack, str(project.root), stack, per_stack)] = stack
                 progress(stack, "queued")
             while running:
                 done, _ = wait(running, return_when=FIRST_COMPLETED)

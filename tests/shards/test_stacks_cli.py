@@ -98,3 +98,12 @@ def test_fleet_rules_a_tenant_in_two_shards_and_outside_its_residency(project_co
     assert checked.returncode == 1
     assert "tenant sunrise-clinic: also in production" in checked.stderr
     assert "tenant harbor-clinic has residency us" in checked.stderr
+
+
+def test_plan_refuses_a_tenant_outside_its_residency_shard(project_copy: Path) -> None:
+    assert run("stacks", "new", "production-eu", "--environment", "production", "--residency", "eu",
+               cwd=project_copy).returncode == 0
+    add_tenant(project_copy, "production-eu", "harbor-clinic", residency="us")
+    planned = run("plan", "--stack", "production-eu", cwd=project_copy)
+    assert planned.returncode == 2 and planned.stdout == ""
+    assert "stacks/tenants/production-eu/harbor-clinic.yaml: residency: us" in planned.stderr
