@@ -165,10 +165,11 @@ def sync(ctx: click.Context, environments: tuple[str, ...]) -> None:
             for name in members(project, environment):
                 path = project.stack_file(name)
                 data = yaml.safe_load(path.read_text()) or {}
-                orphans = [d for d in stack_drift(project, name, data.get("config") or {}) if "only in this" in d.problem]
+                drift = stack_drift(project, name, data.get("config") or {})
+                orphans = [d for d in drift if d.kind == "stack-only"]
                 if orphans:
                     raise InputError("\n".join(f"{project.relative(path)}: {d}" for d in orphans))
-                if not stack_drift(project, name, data.get("config") or {}):
+                if not drift:
                     continue
                 writes.append((path, render_member(shared, name, project.relative(shared.path), data)))
     except (InputError, yaml.YAMLError) as exc:

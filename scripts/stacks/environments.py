@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -38,6 +38,8 @@ class Drift(BaseModel):
     key: str
     problem: str
     fix: str
+    # `stack-only`: a shared-namespace key only this stack sets (sync must not drop it silently).
+    kind: Literal["missing", "differs", "stack-only", "other"] = "other"
 
     def __str__(self) -> str:
         return f"stack {self.stack}: {self.key}: {self.problem}; {self.fix}"
@@ -128,13 +130,16 @@ def stack_drift(project: Project, stack: str, config: dict[str, Any]) -> list[Dr
     found = []
     for key, value in shared.config.items():
         if key not in config:
-            found.append(Drift(stack=stack, key=key, problem=f"missing, but {source} sets it", fix=sync))
+            found.append(Drift(stack=stack, key=key, problem=f"missing, but {source} sets it", fix=sync,
+                               kind="missing"))
         elif config_string(config[key]) != config_string(value):
-            found.append(Drift(stack=stack, key=key, problem=f"differs from {source}", fix=sync))
+            found.append(Drift(stack=stack, key=key, problem=f"differs from {source}", fix=sync,
+                               kind="differs"))
     for key in config:
         ns, _, name = str(key).partition(":")
         if ns == NAMESPACE and key not in shared.config and name not in STACK_SCOPED:
             found.append(Drift(stack=stack, key=key, problem="set only in this stack, but settings are shared by "
                                f"every {environment} stack",
-                               fix=f"move it to {source} and run `hipaachat stacks sync`, or remove it"))
+                               fix=f"move it to {source} and run `hipaachat stacks sync`, or remove it",
+                               kind="stack-only"))
     return found
