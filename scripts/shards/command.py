@@ -66,6 +66,7 @@ def shards() -> None:
       hipaachat shards move sunrise-clinic --to production-eu
       hipaachat shards operator --environment production --out deploy/operator \\
           --org acme --repo https://github.com/acme/hipaachat.git
+      hipaachat shards pack --out build/policy-pack   # then: pulumi policy publish build/policy-pack
     """
 
 
