@@ -1,6 +1,6 @@
 """The tenant catalog: one reviewed YAML file per tenant under `stacks/tenants/<stack>/`.
 
-The models here are the user-facing contract of a tenant file (see DESIGN.md). Loading is
+The models here are the user-facing contract of a tenant file (README: The tenant file). Loading is
 strict and exhaustive: every problem in every file is collected and reported at once, each
 naming the file, the line, the field and the fix, because a reviewer fixing a pull request
 one error per CI run is the slow path we exist to remove.
@@ -16,11 +16,12 @@ import datetime as dt
 import functools
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from components.files import TENANT_FILE, InputFileError, read_text
 from components.yaml_lines import LineIndex, load_with_lines
 
 # CloudWatch Logs accepts only these retention values; 0 means "never expire".
@@ -71,6 +72,28 @@ class CometChat(_Strict):
     key_generation: int = Field(0, ge=0, description="bump to rotate the app's API keys")
 
 
+class Lifecycle(_Strict):
+    """Where the tenant is in its life; offboarding is a state in this file, never a deleted file.
+
+    active: everything deploys. offboarded: only the evidence subtree (key, log group, archive,
+    auditor role) deploys, until `offboarded_on` + retention. released: set by a person once that
+    date has passed; the stack then stops managing the evidence (AWS keeps it: retain_on_delete).
+    """
+
+    state: Literal["active", "offboarded", "released"] = "active"
+    offboarded_on: dt.date | None = Field(None, description="the day the tenant stopped using the service")
+
+    @model_validator(mode="after")
+    def _dated(self) -> "Lifecycle":
+        if self.state == "active" and self.offboarded_on is not None:
+            raise ValueError("offboarded_on is set but state is active; set state: offboarded, or remove "
+                             "offboarded_on")
+        if self.state != "active" and self.offboarded_on is None:
+            raise ValueError(f"state {self.state} needs offboarded_on: YYYY-MM-DD (evidence is kept until that "
+                             f"date + retention); `hipaachat tenants offboard` sets both")
+        return self
+
+
 class Role(_Strict):
     sees: list[str] = Field(min_length=1)
     clinical_content: bool
@@ -103,6 +126,7 @@ class Tenant(_Strict):
     cometchat: CometChat = Field(default_factory=CometChat)
     roles: dict[str, Role]
     notifications: Notifications
+    lifecycle: Lifecycle = Field(default_factory=Lifecycle)
 
     @field_validator("id")
     @classmethod
@@ -186,16 +210,19 @@ def load_catalog(directory: Path, display_root: Path | None = None) -> list[Tena
     with no tenants is almost always a typo in the stack name.
     """
     shown = (lambda p: str(p.relative_to(display_root))) if display_root else str
-    files = sorted(directory.glob("*.yaml")) + sorted(directory.glob("*.yml"))
-    if not files:
+    files, misnamed = tenant_file_names(directory)
+    if not files and not misnamed:
         raise CatalogError([CatalogIssue(
             file=shown(directory) if directory.exists() else str(directory), line=None, field="(catalog)",
             message="no tenant files found; add one with `hipaachat tenants new --stack STACK ID`",
         )])
-    issues: list[CatalogIssue] = []
+    issues: list[CatalogIssue] = [CatalogIssue(
+        file=shown(path), line=None, field="(file name)",
+        message=f"not a tenant file name; tenant files are named <id>.yaml (e.g. sunrise-clinic.yaml): rename it, "
+                f"or move it out of {shown(directory)}") for path in misnamed]
     loaded: list[TenantFile] = []
     for path in files:
-        tenant, file_issues = _load_one(path, shown(path))
+        tenant, file_issues = _load_one(path, shown(path), display_root or directory)
         issues.extend(file_issues)
         if tenant is not None:
             loaded.append(TenantFile(path=path, tenant=tenant))
@@ -205,8 +232,22 @@ def load_catalog(directory: Path, display_root: Path | None = None) -> list[Tena
     return sorted(loaded, key=lambda f: f.tenant.id)
 
 
-def _load_one(path: Path, shown: str) -> tuple[Tenant | None, list[CatalogIssue]]:
-    return parse_tenant(path.read_text(encoding="utf-8"), shown, path.stem, path.suffix)
+def tenant_file_names(directory: Path) -> tuple[list[Path], list[Path]]:
+    """The catalog's tenant files (`<id>.yaml`, `<id>.yml`) and the other entries, which are errors.
+
+    Hidden entries (editor swap files, `.partial` staging files) are not part of the catalog.
+    """
+    entries = sorted(p for p in directory.iterdir() if not p.name.startswith(".")) if directory.is_dir() else []
+    named = [p for p in entries if p.suffix in (".yaml", ".yml") and TENANT_ID.match(p.stem)]
+    return named, [p for p in entries if p not in named]
+
+
+def _load_one(path: Path, shown: str, root: Path) -> tuple[Tenant | None, list[CatalogIssue]]:
+    try:
+        text = read_text(path, TENANT_FILE, root=root, shown=shown)
+    except InputFileError as exc:
+        return None, [CatalogIssue(file=shown, line=exc.line, field="(file)", message=exc.detail)]
+    return parse_tenant(text, shown, path.stem, path.suffix)
 
 
 def parse_tenant(text: str, shown: str, stem: str, suffix: str = ".yaml") -> tuple[Tenant | None, list[CatalogIssue]]:
@@ -230,7 +271,8 @@ def _parse(text: str, shown: str, stem: str, suffix: str) -> tuple[Tenant | None
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else None
         return None, [CatalogIssue(file=shown, line=line, field="(yaml)",
-                                   message=f"not valid YAML ({getattr(exc, 'problem', exc)}); fix the syntax")]
+                                   message=f"not valid YAML ({getattr(exc, 'problem', exc)}); "
+                                           f"{getattr(exc, 'fix', 'fix the syntax')}")]
     if not isinstance(data, dict):
         return None, [CatalogIssue(file=shown, line=1, field="(file)",
                                    message="a tenant file is a mapping of keys (id, name, residency, ...)")]
@@ -250,7 +292,7 @@ def _issue_from(err: dict[str, Any], shown: str, index: LineIndex) -> CatalogIss
     field = ".".join(loc) or "(file)"
     message = err["msg"].removeprefix("Value error, ")
     if err["type"] == "missing":
-        message = "is required; add it (see DESIGN.md 'The tenant file' or `hipaachat tenants schema`)"
+        message = "is required; add it (see `hipaachat tenants schema` or the README section 'The tenant file')"
     elif err["type"] == "extra_forbidden":
         message = "is not a tenant field; remove it or fix its spelling (`hipaachat tenants schema` lists fields)"
     return CatalogIssue(file=shown, line=index.line_of(loc), field=field, message=message)
@@ -265,7 +307,7 @@ def _duplicates(loaded: list[TenantFile], shown: Any) -> list[CatalogIssue]:
             value = getattr(entry.tenant, attr).casefold()
             if value in seen:
                 issues.append(CatalogIssue(
-                    file=shown(entry.path), line=load_with_lines(entry.path.read_text())[1].line_of((attr,)), field=attr,
+                    file=shown(entry.path), line=load_with_lines(read_text(entry.path, TENANT_FILE))[1].line_of((attr,)), field=attr,
                     message=f"'{getattr(entry.tenant, attr)}' is already used by {shown(seen[value].path)}; "
                             f"every tenant needs its own {attr}",
                 ))

@@ -1,19 +1,23 @@
 """The one PHI linter for notification templates, shared by the catalog loader, the policy pack and the CLI.
 
-Email and SMS leave the BAA boundary (mail relays, carriers, lock screens), so a template sent
-through them must be a *pointer* ("You have a new message in your care portal. Log in to view
-it.") and never carry anything that identifies a patient or their care. The rules follow the
-HIPAA Safe Harbor identifiers of 45 CFR 164.514(b)(2)(i) that can appear in a template (names,
-geography below state level, date elements, phone numbers, email addresses, SSNs, record and
-account numbers, URLs and IP addresses that identify, ages) plus clinical vocabulary, because
-"your biopsy results are ready" discloses health information even without a name.
+Two linters, one per side of the BAA boundary:
 
-Regular expressions cannot know every name, so the linter is deliberately conservative: it
-flags capitalized word pairs that are not everyday notification vocabulary (a clinic or app
-name included: see `ALLOWED_PLACEHOLDERS` for why `{{clinic_name}}` is refused) and leaves the
-rest to review. Findings never echo the matched text back: logs and CI output are outside the
-BAA boundary too, so a finding carries its kind and character span only. The one exception is
-a placeholder's variable name, which is template code, not data.
+- **Email and SMS** leave the boundary (mail relays, carriers, lock screens), so a template
+  sent through them must be a *pointer* ("You have a new message in your care portal. Log in
+  to view it."). No list of what PHI looks like is ever complete, so these channels are checked
+  by allowlist (`lint_pointer`): every word must be in the reviewed pointer vocabulary
+  (`components.phi_vocabulary`) and every placeholder in `ALLOWED_PLACEHOLDERS`; a number, a
+  URL, an address or any other word is a finding.
+- **Push and in-app** texts are shown inside the signed-in app, and keep the denylist (`lint`):
+  the HIPAA Safe Harbor identifiers of 45 CFR 164.514(b)(2)(i) that can appear in a template
+  (names, geography below state level, date elements, phone numbers, email addresses, SSNs,
+  record, member and Medicare numbers, URLs and IP addresses that identify, ages), relatives,
+  measurements, and clinical vocabulary taken from ICD-10 (`components.phi_terms`), because
+  "your biopsy results are ready" discloses health information even without a name.
+
+`lint_channel` picks the right one. Findings never echo the matched text back: logs and CI
+output are outside the BAA boundary too, so a finding carries its kind and character span only.
+The one exception is a placeholder's variable name, which is template code, not data.
 """
 
 from __future__ import annotations
@@ -24,6 +28,9 @@ from enum import Enum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from components import phi_terms
+from components.phi_vocabulary import POINTER_VOCABULARY
+
 # Placeholders a pointer template may use. `{{clinic_name}}` is refused on purpose: a clinic's name
 # in an SMS tells the carrier, the lock screen and anyone holding the phone that this person is a
 # patient of that provider (often a specialty: oncology, fertility, addiction), which is exactly
@@ -31,6 +38,7 @@ from pydantic import BaseModel, ConfigDict, Field
 ALLOWED_PLACEHOLDERS = frozenset({"deep_link", "app_name", "portal_url", "unsubscribe_url"})
 
 POINTER_EXAMPLE = "You have a new message in your care portal. Log in to view it."
+POINTER_ONLY_CHANNELS = frozenset({"email", "sms"})
 
 
 class PhiKind(str, Enum):
@@ -48,7 +56,12 @@ class PhiKind(str, Enum):
     IP_ADDRESS = "ip_address"
     AGE = "age"
     CLINICAL_TERM = "clinical_term"
+    MEASUREMENT = "measurement"
+    RELATIVE = "relative"
     PLACEHOLDER = "placeholder"
+    UNREVIEWED_WORD = "unreviewed_word"
+    NUMBER = "number"
+    SYMBOL = "symbol"
 
 
 _LABELS: dict[PhiKind, str] = {
@@ -66,7 +79,12 @@ _LABELS: dict[PhiKind, str] = {
     PhiKind.IP_ADDRESS: "an IP address",
     PhiKind.AGE: "an age",
     PhiKind.CLINICAL_TERM: "a clinical term",
+    PhiKind.MEASUREMENT: "a clinical measurement",
+    PhiKind.RELATIVE: "a reference to a relative",
     PhiKind.PLACEHOLDER: "a placeholder outside the allow-list",
+    PhiKind.UNREVIEWED_WORD: "a word outside the reviewed pointer vocabulary",
+    PhiKind.NUMBER: "a number",
+    PhiKind.SYMBOL: "a character that plain pointer text does not use",
 }
 
 
@@ -109,7 +127,7 @@ _WEEKDAYS = ("monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
 
 _CLINICAL_TERMS = (
     "test results?", "lab results?", "results? (?:are|is) (?:ready|available|in)", "diagnos(?:is|es|ed)",
-    "prescriptions?", "medications?", "meds", "refills?", "dosage", "doses?", "appointments?", "surgery",
+    "prescriptions?", "medications?", "meds", "refills?", "dosage", "doses?", "surgery",
     "surgical", "procedures?", "biops(?:y|ies)", "cancer", "tumou?rs?", "oncolog\\w*", "chemo\\w*",
     "radiation", "hiv", "aids", "hepatitis", "std", "sti", "pregnan\\w*", "prenatal", "abortion",
     "miscarriage", "fertility", "ivf", "diabet\\w*", "insulin", "glucose", "blood pressure", "cholesterol",
@@ -120,7 +138,11 @@ _CLINICAL_TERMS = (
     "positive for", "negative for", "symptoms?", "treatment", "discharged?", "admission", "admitted",
     "hospital\\w*", "emergency room", "urgent care", "referrals?", "cardiolog\\w*", "dermatolog\\w*",
     "pediatric\\w*", "gyn(?:a)?ecolog\\w*", "urolog\\w*", "physical therapy", "pharmacy", "lab work",
-    "screening", "infection", "allerg(?:y|ies|ic)", "injur(?:y|ies)", "pathology",
+    "screening", "infection", "allerg(?:y|ies|ic)", "injur(?:y|ies)", "pathology", "fevers?", "cancers?",
+    # Everyday English that is clinical in a notification (components/phi_terms.py leaves everyday words out).
+    "heart attack", "heart failure", "strokes?", "diseases?", "fractures?", "wounds?", "pain(?:ful)?", "cough\\w*",
+    "headaches?", "cardiac", "kidneys?", "liver", "lumps?", "sick(?:ness)?", "illness(?:es)?", "bleeding",
+    "skull", "plague", "arrest", "hearing loss", "delivery of", "birth defects?",
 )
 
 _HONORIFIC = re.compile(rf"\b(?P<title>Mr|Mrs|Ms|Miss|Mx|Prof|Herr|Frau|Dr|Doctor|Nurse)\.?\s+{_CAP_WORD}")
@@ -139,8 +161,15 @@ def _enough_digits(match: re.Match[str]) -> bool:
     return 7 <= sum(c.isdigit() for c in match.group(0)) <= 15
 
 
+def _not_a_plain_word(match: re.Match[str]) -> bool:
+    """Member ids mix letters and digits; an all-letter word that only looks long is not one."""
+    return any(c.isdigit() for c in match.group(0))
+
+
 # Ordered by priority: where two rules match overlapping text, the earlier one names it.
 _PATTERN_RULES: tuple[tuple[PhiKind, re.Pattern[str], Callable[[re.Match[str]], bool] | None], ...] = (
+    (PhiKind.RECORD_NUMBER, phi_terms.MEMBER_ID, _not_a_plain_word),
+    (PhiKind.CLINICAL_TERM, phi_terms.ICD_CODE, None),
     (PhiKind.SSN, re.compile(r"\b\d{3}-\d{2}-\d{4}\b|\b(?:ssn|social security(?: number| no\.?)?)\b", re.I), None),
     (PhiKind.EMAIL, re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b"), None),
     (PhiKind.IP_ADDRESS, re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b"), None),
@@ -153,6 +182,7 @@ _PATTERN_RULES: tuple[tuple[PhiKind, re.Pattern[str], Callable[[re.Match[str]], 
         rf"|\b(?:{_WEEKDAYS})\b"
         r"|\b\d{1,2}:\d{2}(?:\s*[ap]\.?m\.?)?"
         r"|\b\d{1,2}\s*[ap]\.?m\.?(?!\w)", re.I), None),
+    (PhiKind.MEASUREMENT, phi_terms.MEASUREMENT, None),
     (PhiKind.PHONE, re.compile(
         r"(?<![\w+])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{2,4}\)[\s.-]?)?\d{2,4}(?:[\s.-]\d{2,5}){1,4}(?![\w-])"
         r"|\b(?:phone|tel|fax|call)[:.]?\s*\+?\d[\d\s().-]{5,}\d", re.I), _enough_digits),
@@ -182,7 +212,7 @@ def lint(text: str) -> list[PhiFinding]:
     for kind, pattern, accept in _PATTERN_RULES:
         candidates += [(kind, m.start(), m.end(), _LABELS[kind]) for m in pattern.finditer(text)
                        if accept is None or accept(m)]
-    candidates += _names(text)
+    candidates += _names(text) + _vocabulary(text)
     kept: list[_Candidate] = []
     for candidate in candidates:  # candidates arrive in priority order
         _, start, end, _ = candidate
@@ -192,9 +222,59 @@ def lint(text: str) -> list[PhiFinding]:
             for k, s, e, d in sorted(kept, key=lambda c: c[1]) if d]
 
 
+# Punctuation plain pointer text uses; anything else (/, @, #, =, digits, emoji) is a finding.
+_LINK = "a link (use {{portal_url}} or {{deep_link}} instead)"
+_POINTER_PUNCTUATION = frozenset(" \t\n.,!?:;-–—'’\"“”()&")
+_TOKEN = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*|\S")
+
+
+def lint_pointer(text: str) -> list[PhiFinding]:
+    """Email/SMS: a finding for every word outside the reviewed vocabulary and every unapproved placeholder.
+
+    Where the denylist knows what an unreviewed span is (a name, a date, a clinical term) the
+    finding says so; otherwise it is an unreviewed word, a number or a symbol. Either way the
+    template is not pointer-only until the span is rewritten (or the vocabulary is extended,
+    a reviewed change: see components/phi_vocabulary.py).
+    """
+    placeholders = _placeholders(text)
+    # A link, even a fixed one, names the provider's domain (often its specialty): use a placeholder.
+    links = [(PhiKind.URL, start, end, _LINK) for _, start, end, _ in _urls(text)]
+    found: list[_Candidate] = [c for c in placeholders if c[3]] + links
+    claimed = [(start, end) for _, start, end, _ in placeholders + links]
+    known = [f for f in lint(text) if f.kind != PhiKind.PLACEHOLDER]
+    for match in _TOKEN.finditer(text):
+        start, end = match.span()
+        token = match.group(0)
+        if any(s <= start < e for s, e in claimed) or token in _POINTER_PUNCTUATION:
+            continue
+        # The denylist first: "Hi Will" uses a vocabulary word as a name.
+        overlapping = next((f for f in known if f.start < end and start < f.end), None)
+        if overlapping is not None:
+            found.append((overlapping.kind, overlapping.start, overlapping.end, overlapping.description))
+            claimed.append((overlapping.start, overlapping.end))
+            continue
+        if _in_vocabulary(token):
+            continue
+        kind = (PhiKind.NUMBER if token.isdigit() else PhiKind.SYMBOL if not token[0].isalnum()
+                else PhiKind.IDENTIFIER if any(c.isdigit() for c in token) else PhiKind.UNREVIEWED_WORD)
+        found.append((kind, start, end, _LABELS[kind]))
+    return [PhiFinding(kind=k, start=s, end=e, description=d) for k, s, e, d in sorted(set(found), key=lambda c: c[1])]
+
+
+def _in_vocabulary(token: str) -> bool:
+    """A reviewed word, or its possessive ("team's"); the possessive of anything else is not."""
+    word = token.lower().replace("’", "'")
+    return word in POINTER_VOCABULARY or (word.endswith("'s") and word[:-2] in POINTER_VOCABULARY)
+
+
+def lint_channel(channel: str, text: str) -> list[PhiFinding]:
+    """The linter for a notification channel: the allowlist outside the BAA (email, sms), else the denylist."""
+    return lint_pointer(text) if channel in POINTER_ONLY_CHANNELS else lint(text)
+
+
 def is_pointer_only(text: str) -> bool:
-    """True when `text` names nobody and nothing clinical: safe for channels outside the BAA."""
-    return not lint(text)
+    """True when `text` passes the email/SMS allowlist: safe for channels outside the BAA."""
+    return not lint_pointer(text)
 
 
 def summarize(findings: list[PhiFinding], limit: int = 5) -> str:
@@ -228,6 +308,18 @@ def _urls(text: str) -> list[_Candidate]:
         identifying = any(c in url for c in "?#=") or re.search(r"\d{4,}|[A-Za-z0-9_-]{16,}", path)
         found.append((PhiKind.URL, match.start(), match.start() + len(url),
                       _LABELS[PhiKind.URL] if identifying else ""))
+    return found
+
+
+def _vocabulary(text: str) -> list[_Candidate]:
+    """Clinical words (ICD-10 and lab terms) and relatives, word by word."""
+    found: list[_Candidate] = []
+    for match in phi_terms.WORD.finditer(text):
+        word = match.group(0)
+        kind = PhiKind.RELATIVE if phi_terms.is_relative(word) else \
+            PhiKind.CLINICAL_TERM if phi_terms.is_clinical(word) else None
+        if kind is not None:
+            found.append((kind, match.start(), match.end(), _LABELS[kind]))
     return found
 
 

@@ -33,9 +33,13 @@ def trust_policy(account_id: str, tenant_id: str) -> str:
 
 
 def key_policy(account_id: str, region: str, tenant_id: str, log_group_name: str,
-               operator_role_arn: str, auditor_role_arn: str) -> str:
-    """The tenant key's policy: account admin, this tenant's roles, and CloudWatch Logs for its log group only."""
-    return _doc(
+               operator_role_arn: str | None, auditor_role_arn: str) -> str:
+    """The tenant key's policy: account admin, this tenant's roles, and CloudWatch Logs for its log group only.
+
+    An offboarded tenant has no operator role (`operator_role_arn` None): only the auditor keeps
+    reading the evidence.
+    """
+    statements = [
         {
             # Without an account-root statement a key can become unmanageable (KMS lockout).
             "Sid": "AccountAdministration",
@@ -44,13 +48,16 @@ def key_policy(account_id: str, region: str, tenant_id: str, log_group_name: str
             "Action": "kms:*",
             "Resource": "*",
         },
-        {
+    ]
+    if operator_role_arn is not None:
+        statements.append({
             "Sid": "TenantOperatorUse",
             "Effect": "Allow",
             "Principal": {"AWS": operator_role_arn},
             "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
             "Resource": "*",
-        },
+        })
+    statements += [
         {
             "Sid": "TenantAuditorRead",
             "Effect": "Allow",
@@ -69,7 +76,8 @@ def key_policy(account_id: str, region: str, tenant_id: str, log_group_name: str
                 "kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:{region}:{account_id}:log-group:{log_group_name}",
             }},
         },
-    )
+    ]
+    return _doc(*statements)
 
 
 def tls_only_bucket_policy(bucket_arn: str) -> str:

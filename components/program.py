@@ -11,6 +11,7 @@ from pathlib import Path
 import pulumi
 
 from components.catalog import catalog_dir, load_catalog
+from components.lifecycle import deploys
 from components.settings import NAMESPACE, StackSettings
 from components.tenant import Tenant, TenantArgs
 
@@ -38,6 +39,8 @@ def deploy_stack(project_dir: Path) -> dict[str, Tenant]:
             raise pulumi.RunError(f"{entry.path}: residency {spec.residency} is not one of this stack's "
                                   f"{NAMESPACE}:residencies {settings.residencies}; move the tenant to a "
                                   f"stack of its residency (hipaachat shards move {spec.id} --to STACK)")
+        if deploys(spec) == "nothing":
+            continue  # released after its retention date: the stack stops managing its evidence
         tenants[spec.id] = Tenant(spec.id, TenantArgs(spec=spec, settings=settings, stack=stack))
     pulumi.export("environment", settings.environment)
     pulumi.export("tenants", {tid: {"log_group": t.sinks.log_group.name, "key_arn": t.keys.key.arn}

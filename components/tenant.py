@@ -10,6 +10,7 @@ resources go through the tenant's own regional provider: residency is decided on
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from dataclasses import dataclass
 
@@ -20,6 +21,7 @@ from components.access import Access, AccessArgs
 from components.catalog import Tenant as TenantSpec
 from components.credentials import Credentials, CredentialsArgs
 from components.keys import Keys, KeysArgs
+from components.lifecycle import deploys, evidence_until
 from components.cometchat.providers import CometChatConnection
 from components.log_sinks import AuditSinks, AuditSinksArgs
 from components.messaging import Messaging, MessagingArgs
@@ -51,6 +53,9 @@ class Tenant(pulumi.ComponentResource):
         spec, settings, stack = args.spec, args.settings, args.stack
         region = settings.region_for(spec.residency)
         production = settings.environment == "production"
+        # An offboarded tenant keeps only its evidence subtree (components.lifecycle).
+        active = deploys(spec) == "everything"
+        until = evidence_until(spec)
         # The tenant's declared facts ride on the component's inputs: policies read them here
         # (BAA, features, templates, retention) and compare them with what is actually deployed.
         super().__init__(TENANT_TYPE, name, {
@@ -65,6 +70,8 @@ class Tenant(pulumi.ComponentResource):
             "features": spec.features.model_dump(),
             "notifications": spec.notifications.model_dump(),
             "roles": {k: v.model_dump() for k, v in spec.roles.items()},
+            "lifecycle": {"state": spec.lifecycle.state, "offboardedOn": _iso(spec.lifecycle.offboarded_on),
+                          "evidenceUntil": _iso(until)},
         }, opts)
 
         self.provider = aws.Provider(f"{spec.id}-aws", **_provider_args(settings, region.aws_region),
@@ -80,41 +87,57 @@ class Tenant(pulumi.ComponentResource):
         names = naming_scope(stack)
         log_group_name = f"/hipaachat/{names}/{spec.id}/audit"
         self.access = Access(f"{spec.id}-access", AccessArgs(
-            tenant_id=spec.id, stack=names, account_id=account_id, tags=tags("access")), opts=child)
+            tenant_id=spec.id, stack=names, account_id=account_id, tags=tags("access"), protect=production,
+            operator=active), opts=child)
         self.keys = Keys(f"{spec.id}-keys", KeysArgs(
             tenant_id=spec.id, stack=names, region=region.aws_region, account_id=account_id,
-            log_group_name=log_group_name, operator_role_arn=self.access.operator.arn,
-            auditor_role_arn=self.access.auditor.arn, tags=tags("keys")), opts=child)
+            log_group_name=log_group_name, operator_role_arn=self.access.operator_arn,
+            auditor_role_arn=self.access.auditor.arn, tags=tags("keys"), protect=production), opts=child)
         key_arn = self.keys.key.arn
-        self.credentials = Credentials(f"{spec.id}-credentials", CredentialsArgs(
-            tenant_id=spec.id, stack=names, key_arn=key_arn, tags=tags("credentials")), opts=child)
-        self.templates = TemplateStore(f"{spec.id}-template-store", TemplateStoreArgs(
-            tenant_id=spec.id, bucket_name=bucket_name(settings.name_prefix, names, spec.id, "templates"),
-            key_arn=key_arn, notifications=spec.notifications, tags=tags("templates")), opts=child)
         self.sinks = AuditSinks(f"{spec.id}-audit-sinks", AuditSinksArgs(
             tenant_id=spec.id, log_group_name=log_group_name,
             archive_bucket_name=bucket_name(settings.name_prefix, names, spec.id, "audit"),
             retention_days=spec.retention.audit_log_days, key_arn=key_arn, tags=tags("audit"),
             protect=production), opts=child)
-        self.messaging = Messaging(f"{spec.id}-cometchat", MessagingArgs(
-            spec=spec, stack=names, settings=settings, connection=CometChatConnection.from_stack(settings),
-            credentials=self.credentials, sinks=self.sinks, key_arn=key_arn, tags=tags("cometchat")), opts=child)
-        self.access.grant(
-            key_arn=key_arn,
-            secret_arn=self.credentials.secret.arn,
-            template_bucket_arn=self.templates.store.bucket.arn,
-            archive_bucket_arn=self.sinks.archive.bucket.arn,
-            log_group_arn=self.sinks.log_group.arn,
-        )
-        self.register_outputs({
+        outputs: dict[str, pulumi.Input] = {
             "key_arn": key_arn,
-            "credentials_secret_arn": self.credentials.secret.arn,
             "log_group": self.sinks.log_group.name,
             "archive_bucket": self.sinks.archive.bucket.id,
-            "templates_bucket": self.templates.store.bucket.id,
-            "cometchat_app_id": self.messaging.app.app_id,
-            "webhook_url": self.messaging.ingest.url,
+        }
+        self.credentials: Credentials | None = None
+        self.templates: TemplateStore | None = None
+        self.messaging: Messaging | None = None
+        if not active:
+            self.access.grant(key_arn=key_arn, archive_bucket_arn=self.sinks.archive.bucket.arn,
+                              log_group_arn=self.sinks.log_group.arn)
+            self.register_outputs(outputs)
+            return
+        self.credentials = credentials = Credentials(f"{spec.id}-credentials", CredentialsArgs(
+            tenant_id=spec.id, stack=names, key_arn=key_arn, tags=tags("credentials")), opts=child)
+        self.templates = templates = TemplateStore(f"{spec.id}-template-store", TemplateStoreArgs(
+            tenant_id=spec.id, bucket_name=bucket_name(settings.name_prefix, names, spec.id, "templates"),
+            key_arn=key_arn, notifications=spec.notifications, tags=tags("templates")), opts=child)
+        self.messaging = messaging = Messaging(f"{spec.id}-cometchat", MessagingArgs(
+            spec=spec, stack=names, settings=settings, connection=CometChatConnection.from_stack(settings),
+            credentials=credentials, sinks=self.sinks, key_arn=key_arn, tags=tags("cometchat")), opts=child)
+        self.access.grant(
+            key_arn=key_arn,
+            archive_bucket_arn=self.sinks.archive.bucket.arn,
+            log_group_arn=self.sinks.log_group.arn,
+            secret_arn=credentials.secret.arn,
+            template_bucket_arn=templates.store.bucket.arn,
+        )
+        self.register_outputs({
+            **outputs,
+            "credentials_secret_arn": credentials.secret.arn,
+            "templates_bucket": templates.store.bucket.id,
+            "cometchat_app_id": messaging.app.app_id,
+            "webhook_url": messaging.ingest.url,
         })
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day else None
 
 
 def _provider_args(settings: StackSettings, aws_region: str) -> dict:

@@ -52,13 +52,15 @@ from scripts.analyzer_wire import (
     reconcile,
     waves,
 )
-from scripts.models import CapturedResource, Enforcement, Violation, Waived, tenant_owners
+from scripts.models import CapturedResource, Deferred, Enforcement, Phase, Violation, Waived, tenant_owners
 
 __all__ = ["AnalyzerInfo", "PolicyConfigError", "PolicyInfo", "PolicyOutcome", "PolicyPackError",
            "PolicyPackProcess"]
 
 STARTUP_TIMEOUT_SECONDS = 60.0
 RPC_TIMEOUT_SECONDS = 600.0
+# How pulumi-policy (and the pack's servicer) words an advisory for a check that read an unknown value.
+CANT_RUN_DURING_PREVIEW = "can't run policy "
 # Analyze calls in flight per pack process: enough to keep its four gRPC workers busy.
 MAX_IN_FLIGHT = 32
 # Below this many resources one pack process is faster than starting another (~1 s each).
@@ -88,6 +90,8 @@ class AnalyzerInfo(BaseModel):
 class PolicyOutcome(BaseModel):
     violations: list[Violation] = Field(default_factory=list)
     waived: list[Waived] = Field(default_factory=list)
+    # Checks that could not run because a value was unknown (preview only).
+    deferred: list[Deferred] = Field(default_factory=list)
     policies: list[str] = Field(default_factory=list)
 
     @property
@@ -215,8 +219,12 @@ class PolicyPackProcess:
             pack.close()
         self._packs = []
 
-    def analyze(self, resources: Sequence[CapturedResource]) -> PolicyOutcome:
-        """Analyze every resource, then the stack, and attribute each finding to its tenant."""
+    def analyze(self, resources: Sequence[CapturedResource], phase: Phase = "update") -> PolicyOutcome:
+        """Analyze every resource, then the stack, and attribute each finding to its tenant.
+
+        `phase` labels the findings: `preview` when `resources` carry the engine's unknowns
+        (scripts.phases.preview_view), `update` when every value is resolved.
+        """
         if not self._packs or self.info is None:
             raise PolicyPackError("the policy pack is not running; use PolicyPackProcess as a context manager")
         wire = WireStack(resources)
@@ -242,7 +250,7 @@ class PolicyPackProcess:
         primary = packs[0]
         diagnostics += [(d, d.urn) for d in primary.call("AnalyzeStack", primary.stub.AnalyzeStack,
                                                           request).diagnostics]
-        return self._outcome(diagnostics, resources, owner)
+        return self._outcome(diagnostics, resources, owner, phase)
 
     def _packs_for(self, count: int) -> list[_PackProcess]:
         wanted = min(self.max_processes, 1 + count // RESOURCES_PER_EXTRA_PROCESS)
@@ -264,22 +272,26 @@ class PolicyPackProcess:
                 "PULUMI_DRY_RUN": "true"}
 
     def _outcome(self, diagnostics: list[tuple[Any, str]], resources: Sequence[CapturedResource],
-                 owner: Mapping[str, str]) -> PolicyOutcome:
+                 owner: Mapping[str, str], phase: Phase) -> PolicyOutcome:
         scrub = Scrubber(resources) if diagnostics else None
         violations: list[Violation] = []
         waived: list[Waived] = []
+        deferred: list[Deferred] = []
         for diagnostic, urn in diagnostics:
             message = scrub(diagnostic.message) if scrub else diagnostic.message
             record = decode(message) if diagnostic.policyName == WAIVER_POLICY else None
-            if record is not None:
+            if diagnostic.enforcementLevel == proto.ADVISORY and message.startswith(CANT_RUN_DURING_PREVIEW):
+                deferred.append(Deferred(policy=diagnostic.policyName, tenant=owner.get(urn), urn=urn or None,
+                                         reason=message.rpartition("during preview: ")[2]))
+            elif record is not None:
                 waived.append(Waived(policy=record.policy, tenant=owner.get(record.urn or "") or record.tenant,
                                      urn=record.urn, message=record.message, reason=record.reason,
                                      approved_by=record.approved_by, expires=record.expires))
             else:
                 violations.append(Violation(
                     policy=diagnostic.policyName, enforcement=LEVELS[diagnostic.enforcementLevel],
-                    tenant=owner.get(urn), urn=urn or None, message=message))
-        return PolicyOutcome(violations=violations, waived=waived,
+                    tenant=owner.get(urn), urn=urn or None, message=message, phase=phase))
+        return PolicyOutcome(violations=violations, waived=waived, deferred=deferred,
                              policies=[p.name for p in self.info.policies] if self.info else [])
 
 

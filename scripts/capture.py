@@ -107,6 +107,16 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
         self._lock = threading.Lock()
         self.captured: list[CapturedResource] = []
 
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        """URNs as the engine makes them: the root stack's type is never part of a child's type.
+
+        Pulumi's MockMonitor prefixes top-level resources with `pulumi:pulumi:Stack$`; the engine
+        does not, and `plan --state` matches these URNs against a real `pulumi stack export`.
+        """
+        if parent and parent.split("::")[2].split("$")[-1] == "pulumi:pulumi:Stack":
+            parent = ""
+        return super().make_urn(parent, type_, name)
+
     def RegisterResource(self, request):  # noqa: N802 (gRPC method name)
         response = super().RegisterResource(request)
         if request.type == "pulumi:pulumi:Stack":
@@ -121,6 +131,7 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
             type=request.type,
             name=request.name,
             custom=request.custom,
+            id=response.id or "",
             inputs=inputs,
             outputs={k: v for k, v in state.items() if k != DYNAMIC_PROVIDER_INPUT},
             parent=request.parent or None,
@@ -172,7 +183,7 @@ SHARD_MIN_TENANTS = 60
 
 
 def _project_view(project_dir: Path, stack: str, tenant_files: list[Path], into: Path) -> Path:
-    """A project directory holding only some tenant files (symlinks), for one shard's run.
+    """A project directory holding only some tenant files (copies), for one shard's run.
 
     Sharding lives here, outside the program, so nothing a real `pulumi up` reads can ever
     make it deploy a subset of a stack's tenants.
@@ -186,7 +197,8 @@ def _project_view(project_dir: Path, stack: str, tenant_files: list[Path], into:
     catalog.mkdir(parents=True)
     (stacks / f"Pulumi.{stack}.yaml").symlink_to(project_dir / "stacks" / f"Pulumi.{stack}.yaml")
     for path in tenant_files:
-        (catalog / path.name).symlink_to(path)
+        # Copied too: the catalog refuses symlinks that leave the project, and the view is its own project.
+        shutil.copy(path, catalog / path.name)
     return into
 
 

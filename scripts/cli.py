@@ -7,21 +7,23 @@ names file, field and fix).
 
 from __future__ import annotations
 
+import importlib
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from scripts.analyzer import PolicyPackError
-from scripts.emulator.command import emulator
-from scripts.plan import build_plan
+from components.files import InputFileError
+from scripts.inputs import validate_inputs
 from scripts.project import InputError, Project
-from scripts.render import render_plan_table
-from scripts.shards import shards
-from scripts.stacks import stacks
 from scripts.tenants import tenants
+
+if TYPE_CHECKING:
+    from scripts.models import CapturedResource
 
 EXIT_BLOCKED = 1
 EXIT_BAD_INPUT = 2
@@ -29,7 +31,34 @@ EXIT_BAD_INPUT = 2
 stderr = Console(stderr=True)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class _Hipaachat(click.Group):
+    """Bad input from any command is exit 2 with one message, never a traceback; heavy commands load lazily.
+
+    Commands whose imports are heavy (the emulator's web stack) are imported only when invoked,
+    so that every other command, and every bad-input answer, starts in a fraction of a second.
+    """
+
+    lazy = {"emulator": "scripts.emulator.command:emulator", "promote": "scripts.promote.command:promote",
+            "stacks": "scripts.stacks:stacks", "shards": "scripts.shards:shards"}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy and cmd_name not in self.commands:
+            module, attribute = self.lazy[cmd_name].split(":")
+            self.add_command(getattr(importlib.import_module(module), attribute), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except (InputFileError, InputError) as exc:
+            stderr.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True, highlight=False, soft_wrap=True)
+            sys.exit(EXIT_BAD_INPUT)
+
+
+@click.group(cls=_Hipaachat, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--cwd", "cwd", type=click.Path(file_okay=False, exists=True, path_type=Path),
               help="Run in this project directory instead of the current one (like `pulumi --cwd`).")
 @click.pass_context
@@ -55,38 +84,75 @@ def _project(ctx: click.Context) -> Project:
 
 @main.command()
 @click.option("--stack", "-s", required=True, help="Stack name: stacks/Pulumi.<stack>.yaml and stacks/tenants/<stack>/.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
-              help="table for people, json for CI and auditors (DESIGN.md contract).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "sarif", "markdown"]), default="table",
+              show_default=True, help="table for people, json for CI and auditors, sarif for code scanning, "
+              "markdown for PR comments and job summaries.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the JSON report to this file (the table still prints).")
 @click.option("--no-policies", is_flag=True, help="Skip the policy pack (faster; never use it to gate a deploy).")
+@click.option("--export-state", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the planned registrations as a `pulumi stack export` (version 3) file; secrets "
+                   "are envelopes without their values.")
+@click.option("--state", "state_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="A deployed state (`pulumi stack export` output, a .pulumi/stacks checkpoint, or an "
+                   "--export-state file): report creates, deletes and changed inputs per tenant, and block "
+                   "changes that would lose a tenant's app or evidence.")
 @click.pass_context
-def plan(ctx: click.Context, stack: str, fmt: str, out: Path | None, no_policies: bool) -> None:
+def plan(ctx: click.Context, stack: str, fmt: str, out: Path | None, no_policies: bool,
+         export_state: Path | None, state_path: Path | None) -> None:
     """Preview a stack offline and check it against the HIPAA policy pack.
 
     Runs the Pulumi program under Pulumi's own mocks (no credentials, no network, no Pulumi
     CLI), sends every resource and the whole stack to policies/hipaa over the same Analyzer
     gRPC protocol `pulumi preview --policy-pack` uses, and reports per tenant.
 
+    The pack judges the stack twice, as a real deployment shows it: as `pulumi preview` sees it
+    (ids, ARNs and whatever is computed from them unknown until created) and as the update
+    sees it (every value resolved). Each finding says which phase raises it; checks a preview
+    cannot make yet are counted as deferred.
+
+    \b
+    With --state it also compares the program with what is deployed, by URN, and blocks (exit 1,
+    tenant named): a deployed tenant whose file was deleted instead of offboarded; evidence (key,
+    log group, archive, auditor role) leaving the stack before its retention ends; the CometChat
+    app of an active tenant deleted or replaced; a tenant's residency changed.
+
     \b
     Exit codes: 0 no mandatory violation; 1 a mandatory violation (a real deploy would be
-    blocked); 2 bad input (a tenant file or the stack file; the message says where and how to fix).
+    blocked); 2 bad input (a tenant file, the stack file or the state file; the message says
+    where and how to fix).
 
     \b
     Examples:
       hipaachat plan --stack local
       hipaachat plan --stack production --format json --out plan.json
+      pulumi stack export -s production > state.json && hipaachat plan --stack production --state state.json
+      hipaachat plan --stack local --export-state declared.json     # the declared state, for audit --state
+      hipaachat plan --stack production --format sarif > plan.sarif
+      hipaachat plan --stack production --format markdown >> "$GITHUB_STEP_SUMMARY"
     """
+    project = _project(ctx)
+    # Bad input is answered (exit 2) before the Pulumi SDK and the gRPC client load: seconds on a busy runner.
+    validate_inputs(project, stack)
+    from scripts.analyzer import PolicyPackError
+    from scripts.plan import build_plan
+    from scripts.render import render_plan_table
+    from scripts.render_markdown import render_plan_markdown
+    from scripts.render_sarif import render_plan_sarif
+
     try:
-        project = _project(ctx)
         # A spinner with elapsed time: large catalogs take minutes, and silence reads as a hang.
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                       console=stderr, transient=True) as bar:
             task = bar.add_task(f"planning stack {stack}")
+            deployed = None
+            if state_path is not None:
+                bar.update(task, description=f"{stack}: reading {state_path}")
+                deployed = _deployed(state_path, stack)
             report = build_plan(project, stack, policies=not no_policies,
                                 progress=lambda msg: bar.update(task, description=f"{stack}: {msg}"),
-                                warn=lambda msg: stderr.print(f"[yellow]warning:[/] {msg}", highlight=False,
-                                                              soft_wrap=True))
+                                warn=_warn, deployed=deployed, state_file=str(state_path or ""),
+                                export_state=export_state)
     except InputError as exc:
         stderr.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False, soft_wrap=True)
         sys.exit(EXIT_BAD_INPUT)
@@ -104,12 +170,32 @@ def plan(ctx: click.Context, stack: str, fmt: str, out: Path | None, no_policies
         partial.replace(out)
     if fmt == "json":
         click.echo(document)
+    elif fmt == "sarif":
+        click.echo(render_plan_sarif(report, project))
+    elif fmt == "markdown":
+        click.echo(render_plan_markdown(report))
     else:
         render_plan_table(report, Console())
     sys.exit(EXIT_BLOCKED if report.blocked else 0)
 
 
+def _warn(message: str) -> None:
+    stderr.print(f"[yellow]warning:[/] {message}", highlight=False, soft_wrap=True)
+
+
+def _deployed(path: Path, stack: str) -> dict[str, CapturedResource]:
+    """The state file's resources by URN, after checking it is this stack's state."""
+    from scripts.capture import PROJECT
+    from scripts.state import StateError, read_state
+
+    state = read_state(path)
+    if state.stack is not None and (state.stack != stack or state.project not in (None, PROJECT)):
+        raise StateError(f"{path}: holds stack {state.project}/{state.stack}, not hipaachat/{stack}; export the "
+                         f"matching stack: pulumi stack export -s {stack} > {path}")
+    for op in state.pending_operations:
+        _warn(f"{path}: an interrupted `pulumi up` left a pending {op.type} of {op.urn}; run `pulumi refresh` "
+              f"(and `pulumi cancel` if an update is still running) before trusting this comparison")
+    return state.by_urn()
+
+
 main.add_command(tenants)
-main.add_command(emulator)
-main.add_command(stacks)
-main.add_command(shards)

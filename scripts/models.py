@@ -39,6 +39,8 @@ class CapturedResource(BaseModel):
     type: str
     name: str
     custom: bool
+    # The physical id the provider assigned ("" for components and until a resource is created).
+    id: str = ""
     inputs: dict[str, Any] = Field(default_factory=dict)
     outputs: dict[str, Any] = Field(default_factory=dict)
     parent: str | None = None
@@ -48,14 +50,33 @@ class CapturedResource(BaseModel):
     options: CapturedOptions = Field(default_factory=CapturedOptions)
 
 
+Phase = Literal["preview", "update"]
+"""`preview`: a real `pulumi preview` raises it (values of uncreated resources unknown); `update`:
+raised only once values exist, during `pulumi up`."""
+
+
 class Violation(BaseModel):
-    """One policy diagnostic, as DESIGN.md's plan JSON contract names its fields."""
+    """One policy diagnostic, as the plan JSON contract names its fields."""
 
     policy: str
     enforcement: Enforcement
     tenant: str | None = None
     urn: str | None = None
     message: str
+    phase: Phase = "update"
+
+
+class Deferred(BaseModel):
+    """A check the pack could not make at preview because a value it reads is not known yet.
+
+    pulumi-policy reports these as advisory "can't run policy ... during preview"; the update
+    phase makes the check with the real values.
+    """
+
+    policy: str
+    tenant: str | None = None
+    urn: str | None = None
+    reason: str
 
 
 class Waived(BaseModel):

@@ -3,7 +3,7 @@
 Three steps, each through a real boundary: validate the catalog and stack file (bad input
 stops here, exit 2), run `__main__.py` under Pulumi's mocks (scripts.capture), then send
 every resource and the whole stack to the policy pack over the Analyzer gRPC protocol
-(scripts.analyzer). The report follows DESIGN.md's plan JSON contract and never holds a
+(scripts.analyzer). The report follows the plan JSON contract (README) and never holds a
 secret: resources are listed by type, name and URN only.
 """
 
@@ -11,20 +11,23 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pulumi
 from pydantic import BaseModel, Field
 
-from components.catalog import CatalogError, catalog_dir, load_catalog
 from components.tags import TENANT_TYPE
-from scripts.analyzer import PolicyPackProcess
+from scripts.analyzer import PolicyOutcome, PolicyPackProcess
 from scripts.capture import run_program_sharded
-from scripts.models import Violation, Waived, tenant_owners
-from scripts.project import InputError, Project, StackConfig, load_stack, stack_config_for_pack
-
-POLICY_PACK = Path("policies") / "hipaa"
+from components.catalog import catalog_dir, load_catalog
+from components.lifecycle import today
+from scripts.inputs import POLICY_PACK, validate_inputs
+from scripts.models import CapturedResource, Deferred, Violation, Waived, tenant_owners
+from scripts.phases import preview_view
+from scripts.plan_state import StateChanges, TenantLifecycle, compare, lifecycle_of
+from scripts.project import InputError, Project, stack_config_for_pack
+from scripts.state import write_state
 
 
 class PlannedResource(BaseModel):
@@ -53,6 +56,10 @@ class PlanReport(BaseModel):
     resource_count: int
     violations: list[Violation] = Field(default_factory=list)
     waived: list[Waived] = Field(default_factory=list)
+    # Checks a real `pulumi preview` cannot make yet (values unknown until created); the update phase made them.
+    deferred: list[Deferred] = Field(default_factory=list)
+    lifecycle: list[TenantLifecycle] = Field(default_factory=list)
+    changes: StateChanges | None = None
     timings: PlanTimings
 
     @property
@@ -61,27 +68,20 @@ class PlanReport(BaseModel):
         return any(v.enforcement == "mandatory" for v in self.violations)
 
 
-def validate_inputs(project: Project, stack: str) -> tuple[StackConfig, list[Path]]:
-    """Everything a plan needs from the user's files, checked before anything runs."""
-    config = load_stack(project, stack)
-    try:
-        entries = load_catalog(catalog_dir(project.root, stack), display_root=project.root)
-    except CatalogError as exc:
-        raise InputError(str(exc)) from exc
-    # A residency shard (hipaachat:residencies) holds only its residencies; the program refuses the rest.
-    misplaced = [f"{project.relative(e.path)}: residency: {e.tenant.residency} is not one of stack {stack}'s "
-                 f"hipaachat:residencies; move it with `hipaachat shards move {e.tenant.id} --to STACK`"
-                 for e in entries if not config.settings.allows(e.tenant.residency)]
-    if misplaced:
-        raise InputError("\n".join(misplaced))
-    return config, [entry.path for entry in entries]
-
-
 def build_plan(project: Project, stack: str, *, policies: bool = True,
+               deployed: Mapping[str, CapturedResource] | None = None,
                progress: Callable[[str], None] = lambda _: None,
-               warn: Callable[[str], None] = lambda _: None, workers: int | None = None) -> PlanReport:
-    """Plan one stack. `workers` caps the processes it uses (program shards, pack processes);
-    default one per core. `hipaachat shards plan` lowers it when it plans several stacks at once."""
+               warn: Callable[[str], None] = lambda _: None,
+               state_file: str = "the deployed state", export_state: Path | None = None,
+               workers: int | None = None) -> PlanReport:
+    """Capture the stack's program and evaluate the pack in both phases of a deployment.
+
+    `deployed` (URN -> resource, from a state file) are the resources that already exist: they
+    keep their values in the preview phase, and the plan reports what would change in them
+    (scripts.plan_state). `export_state` receives the capture as a `pulumi stack export` file.
+    `workers` caps the processes it uses (program shards, pack processes); default one per core.
+    `hipaachat shards plan` lowers it when it plans several stacks at once.
+    """
     config, tenant_files = validate_inputs(project, stack)
     progress(f"running the program for {len(tenant_files)} tenants under Pulumi mocks")
     started = time.perf_counter()
@@ -93,17 +93,29 @@ def build_plan(project: Project, stack: str, *, policies: bool = True,
     except pulumi.ConfigMissingError as exc:
         raise InputError(f"{project.relative(project.stack_file(stack))}: {exc}") from exc
     program_seconds = time.perf_counter() - started
+    if export_state is not None:
+        write_state(export_state, resources, stack=stack)
 
-    violations: list[Violation] = []
-    waived: list[Waived] = []
+    outcome = PolicyOutcome()
     started = time.perf_counter()
     if policies:
-        progress(f"evaluating {len(resources)} resources against the policy pack")
         with PolicyPackProcess(project.root / POLICY_PACK, stack_config=stack_config_for_pack(config),
                                project="hipaachat", stack=stack, processes=workers) as pack:
-            outcome = pack.analyze(resources)
-        violations, waived = outcome.violations, outcome.waived
+            progress(f"evaluating {len(resources)} resources as `pulumi preview` sees them (values unknown)")
+            preview = pack.analyze(preview_view(resources, deployed or {}), phase="preview")
+            progress(f"evaluating {len(resources)} resources as `pulumi up` sees them (values resolved)")
+            outcome = merge_phases(preview, pack.analyze(resources, phase="update"))
     policy_seconds = time.perf_counter() - started
+
+    # validated above; the catalog is cached by content, so this is no second parse
+    catalog = [entry.tenant for entry in load_catalog(catalog_dir(project.root, stack), display_root=project.root)]
+    standing, notices = lifecycle_of(catalog, stack, config.settings.environment == "production", today())
+    violations = [*outcome.violations, *notices]
+    changes = None
+    if deployed is not None:
+        changes, blocked = compare(resources, deployed, state_file=state_file, catalog=catalog, stack=stack,
+                                   today=today())
+        violations = [*violations, *blocked]
 
     owner = tenant_owners(resources)
     plans: dict[str, TenantPlan] = {}
@@ -121,6 +133,25 @@ def build_plan(project: Project, stack: str, *, policies: bool = True,
         tenants=sorted(plans.values(), key=lambda t: t.id),
         resource_count=len(resources),
         violations=violations,
-        waived=waived,
+        waived=outcome.waived,
+        deferred=outcome.deferred,
+        lifecycle=standing,
+        changes=changes,
         timings=PlanTimings(program_seconds=round(program_seconds, 3), policy_seconds=round(policy_seconds, 3)),
     )
+
+
+def merge_phases(preview: PolicyOutcome, update: PolicyOutcome) -> PolicyOutcome:
+    """One finding list for both phases: what a preview raises, then what only the update raises.
+
+    A finding raised in both phases is reported once, as `preview` (the earliest a real
+    deployment would be refused).
+    """
+    def key(finding: Violation | Waived) -> tuple[str, str | None, str]:
+        return finding.policy, finding.urn, finding.message
+
+    seen = {key(v) for v in preview.violations}
+    violations = preview.violations + [v for v in update.violations if key(v) not in seen]
+    waived_seen = {key(w) for w in preview.waived}
+    waived = preview.waived + [w for w in update.waived if key(w) not in waived_seen]
+    return PolicyOutcome(violations=violations, waived=waived, deferred=preview.deferred, policies=update.policies)

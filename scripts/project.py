@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
+from components.files import PROJECT_FILE, STACK_FILE, read_yaml
 from components.settings import SECRET_KEYS, NAMESPACE, StackSettings
 
 
@@ -43,11 +43,10 @@ class Project:
 
     @classmethod
     def _from_manifest(cls, manifest: Path) -> "Project":
-        try:
-            data = yaml.safe_load(manifest.read_text()) or {}
-        except yaml.YAMLError as exc:
-            raise InputError(f"{manifest}: not valid YAML ({exc}); fix the syntax") from exc
-        config_dir = data.get("stackConfigDir", ".")
+        data = read_yaml(manifest, PROJECT_FILE, root=manifest.parent, shown=str(manifest)) or {}
+        config_dir = data.get("stackConfigDir", ".") if isinstance(data, dict) else None
+        if not isinstance(config_dir, str):
+            raise InputError(f"{manifest}: must be a mapping whose stackConfigDir is a directory name (e.g. stacks)")
         return cls(root=manifest.parent, stack_config_dir=manifest.parent / config_dir)
 
     def stack_file(self, stack: str) -> Path:
@@ -78,14 +77,13 @@ class StackConfig:
 def load_stack(project: Project, stack: str) -> StackConfig:
     path = project.stack_file(stack)
     shown = project.relative(path)
-    if not path.is_file():
+    if not path.exists():
         known = ", ".join(project.stacks()) or "none"
         raise InputError(f"{shown}: no such stack file; known stacks: {known} "
                          f"(create it, or pick one with --stack)")
-    try:
-        data = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as exc:
-        raise InputError(f"{shown}: not valid YAML ({exc}); fix the syntax") from exc
+    data = read_yaml(path, STACK_FILE, root=project.root, shown=shown) or {}
+    if not isinstance(data, dict):
+        raise InputError(f"{shown}: a stack file is a mapping with a config: key")
     raw = data.get("config") or {}
     if not isinstance(raw, dict):
         raise InputError(f"{shown}: config: must be a mapping of 'namespace:key: value'")

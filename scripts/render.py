@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from scripts.plan import PlanReport
+from scripts.plan_state import StateChanges
 
 
 # What a reviewer looks for in a tenant; hardening siblings (versioning, SSE, policies) are in the
@@ -28,6 +29,10 @@ SUMMARY_LABELS = {
     "pulumi-python:dynamic/hipaachat:CometChatExtensions": "safeguards",
     "pulumi-python:dynamic/hipaachat:CometChatWebhook": "webhook",
 }
+
+
+# Which step of a real deployment raises a finding (the plan evaluates both; see scripts.phases).
+PHASE_LABELS = {"preview": "raised by `pulumi preview`", "update": "raised only during `pulumi up`"}
 
 
 def _label(resource_type: str) -> str | None:
@@ -63,14 +68,15 @@ def render_plan_table(report: PlanReport, console: Console) -> None:
         console.print(f"each tenant: {next(iter(summaries.values()))}", highlight=False)
     if report.violations:
         # One entry per (policy, message): the same finding on many tenants reads once.
-        grouped: dict[tuple[str, str, str], list[str]] = {}
+        grouped: dict[tuple[str, str, str, str], list[str]] = {}
         for v in report.violations:
-            grouped.setdefault((v.enforcement, v.policy, v.message), []).append(v.tenant or "(stack)")
+            grouped.setdefault((v.enforcement, v.policy, v.message, v.phase), []).append(v.tenant or "(stack)")
         console.print("[bold]policy violations[/]")
-        for (enforcement, policy, message), tenants in sorted(grouped.items(), key=lambda i: (i[0][0] != "mandatory", i[0][1])):
+        for (enforcement, policy, message, phase), tenants in sorted(
+                grouped.items(), key=lambda i: (i[0][0] != "mandatory", i[0][3] != "preview", i[0][1])):
             style = "red" if enforcement == "mandatory" else "yellow"
-            console.print(f"  [{style}]{enforcement}[/] [bold]{policy}[/] · {', '.join(sorted(tenants))}",
-                          highlight=False)
+            console.print(f"  [{style}]{enforcement}[/] [bold]{policy}[/] · {', '.join(sorted(tenants))} "
+                          f"[dim]({PHASE_LABELS[phase]})[/]", highlight=False)
             console.print(Padding(Text(message), (0, 0, 0, 6)))
     if report.waived:
         waived = Table(title="waived (valid waivers)", title_justify="left")
@@ -79,7 +85,38 @@ def render_plan_table(report: PlanReport, console: Console) -> None:
         for w in report.waived:
             waived.add_row(w.policy, w.tenant or w.urn or "", w.expires, w.approved_by, w.reason)
         console.print(waived)
+    if report.deferred:
+        checks = len({(d.policy, d.urn) for d in report.deferred})
+        console.print(f"[dim]{checks} check{'s' if checks != 1 else ''} read values that exist only once resources are "
+                      "created: a real `pulumi preview` defers them, the update-phase evaluation above made them[/]",
+                      highlight=False)
+    if report.lifecycle:
+        console.print("[bold]offboarded tenants[/]")
+        for standing in report.lifecycle:
+            console.print(f"  [bold]{standing.tenant}[/] · {standing.state} on {standing.offboarded_on}",
+                          highlight=False)
+            console.print(Padding(Text(standing.message), (0, 0, 0, 6)))
+    if report.changes is not None:
+        _render_changes(report.changes, console)
     verdict = ("[bold red]BLOCKED[/]: a mandatory policy is violated; `pulumi up` would be refused"
                if report.blocked else "[bold green]OK[/]: no mandatory policy violation")
     count = len(report.tenants)
     console.print(f"{report.resource_count} resources in {count} tenant{'s' if count != 1 else ''} · {verdict}")
+
+
+def _render_changes(changes: StateChanges, console: Console) -> None:
+    if not changes.tenants:
+        console.print(f"no changes against {changes.state_file}: every resource is deployed with the same inputs "
+                      f"({changes.note})", highlight=False)
+        return
+    table = Table(title=f"changes against {changes.state_file}", title_justify="left")
+    for column in ("tenant", "create", "delete", "update", "changed inputs (type name: inputs)"):
+        table.add_column(column, justify="right" if column in ("create", "delete", "update") else "left")
+    for group in changes.tenants:
+        updates = "; ".join(f"{u.name}: {', '.join(u.changed_inputs)}" for u in group.updates[:5])
+        more = len(group.updates) - 5
+        table.add_row(group.tenant or "(outside tenants)", str(len(group.creates)), str(len(group.deletes)),
+                      str(len(group.updates)), updates + (f"; +{more} more" if more > 0 else ""))
+    console.print(table)
+    console.print(f"{changes.creates} to create, {changes.deletes} to delete, {changes.updates} to update; "
+                  f"{changes.note}", highlight=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 
@@ -10,8 +11,11 @@ from rich.console import Console
 from rich.table import Table
 
 from components.catalog import TENANT_ID, CatalogError, Tenant, TenantFile, catalog_dir, load_catalog, parse_tenant
-from components.phi import lint
+from components.lifecycle import today
+from components.phi import lint_channel
 from scripts.project import InputError, Project, StackConfig, load_stack
+from scripts.tenant_lifecycle import OffboardError
+from scripts.tenant_lifecycle import offboard as offboard_tenant
 
 EXIT_BAD_INPUT = 2
 stderr = Console(stderr=True)
@@ -67,6 +71,7 @@ def tenants() -> None:
       hipaachat tenants validate --stack prototype --strict     # e.g. in a pre-commit hook
       hipaachat tenants list --stack production --format json
       hipaachat tenants schema > tenant.schema.json             # for your editor
+      hipaachat tenants offboard --stack production sunrise-clinic --on 2027-03-01
     """
 
 
@@ -88,7 +93,7 @@ def validate(ctx: click.Context, stack: str, strict: bool) -> None:
     findings = 0
     for entry in entries:
         for channel, text in entry.tenant.notifications.model_dump().items():
-            for finding in lint(text):
+            for finding in lint_channel(channel, text):
                 findings += 1
                 stderr.print(f"[yellow]warning:[/] {project.relative(entry.path)}: notifications.{channel}: "
                              f"{finding.description}", markup=True, highlight=False, soft_wrap=True)
@@ -116,16 +121,18 @@ def list_(ctx: click.Context, stack: str, fmt: str) -> None:
         rows.append({"id": t.id, "name": t.name, "residency": t.residency,
                      "cometchat_region": region.cometchat_region, "aws_region": region.aws_region,
                      "audit_log_days": t.retention.audit_log_days,
-                     "baa": t.baa.reference if t.baa else None, "ai": t.features.ai})
+                     "baa": t.baa.reference if t.baa else None, "ai": t.features.ai,
+                     "lifecycle": t.lifecycle.state})
     if fmt == "json":
         click.echo(json.dumps(rows, indent=2))
         return
     table = Table(title=f"tenants · stack {stack}", title_justify="left")
-    for column in ("id", "name", "residency", "CometChat", "AWS region", "audit days", "BAA", "AI"):
+    for column in ("id", "name", "residency", "CometChat", "AWS region", "audit days", "BAA", "AI", "lifecycle"):
         table.add_column(column)
     for r in rows:
         table.add_row(r["id"], r["name"], r["residency"], r["cometchat_region"], r["aws_region"],
-                      str(r["audit_log_days"]), r["baa"] or "[yellow]none[/]", "on" if r["ai"] else "off")
+                      str(r["audit_log_days"]), r["baa"] or "[yellow]none[/]", "on" if r["ai"] else "off",
+                      r["lifecycle"])
     Console().print(table)
 
 
@@ -187,3 +194,56 @@ def new(ctx: click.Context, stack: str, tenant_id: str, name: str | None, reside
     staging.write_text(text)
     staging.replace(target)
     click.echo(f"created {project.relative(target)}; review it, then `hipaachat plan --stack {stack}`")
+
+
+@tenants.command()
+@click.option("--stack", "-s", required=True, help="Stack whose tenant to offboard.")
+@click.argument("tenant_id")
+@click.option("--on", "on", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="The day the tenant stopped using the service (YYYY-MM-DD, not in the future; default today). "
+                   "Evidence is kept until this date + the tenant's audit-log retention.")
+@click.pass_context
+def offboard(ctx: click.Context, stack: str, tenant_id: str, on: dt.datetime | None) -> None:
+    """Offboard a tenant: keep only its evidence, for its whole retention.
+
+    Sets `lifecycle: {state: offboarded, offboarded_on: DATE}` in the tenant's file (never
+    deletes the file: a deleted file would make `pulumi up` drop the tenant). The next
+    `pulumi up` removes its CometChat app, ingest endpoint, operator role, templates and
+    credentials; its KMS key, audit log group, archive and auditor role stay, retained and
+    readable, until the date printed here. Review the change with `hipaachat plan --stack
+    STACK --state state.json` before `pulumi up`.
+
+    \b
+    Examples:
+      hipaachat tenants offboard --stack production sunrise-clinic
+      hipaachat tenants offboard --stack production sunrise-clinic --on 2027-03-01
+    """
+    try:
+        project = Project.find(ctx.obj)
+        load_stack(project, stack)
+    except InputError as exc:
+        _fail(str(exc))
+    path = catalog_dir(project.root, stack) / f"{tenant_id}.yaml"
+    shown = project.relative(path)
+    if not path.is_file():
+        _fail(f"{shown}: no such tenant file; `hipaachat tenants list --stack {stack}` shows the tenants")
+    try:
+        result = offboard_tenant(path.read_text(encoding="utf-8"), shown, tenant_id,
+                                 on.date() if on else today(), today())
+    except OffboardError as exc:
+        _fail(str(exc))
+    # Write then rename: a reviewer never sees a half-edited tenant file.
+    staging = path.with_name(f".{path.name}.partial")
+    staging.write_text(result.text, encoding="utf-8")
+    staging.replace(path)
+    until = (f"until {result.kept_until} (offboarded_on + {result.tenant.retention.audit_log_days} days of "
+             f"audit-log retention)" if result.kept_until else "indefinitely (audit_log_days: 0 = never expire)")
+    click.echo(f"{shown}: lifecycle.state offboarded, offboarded_on {result.tenant.lifecycle.offboarded_on}\n")
+    click.echo("removed at the next `pulumi up`:")
+    click.echo("".join(f"  - {part}\n" for part in result.removed))
+    click.echo(f"kept, retained and readable by the tenant's auditor role, {until}:")
+    click.echo("".join(f"  - {part}\n" for part in result.kept))
+    click.echo("after that date `hipaachat plan` says how to release the evidence; releasing is an explicit edit "
+               "(lifecycle.state: released), never automatic.")
+    click.echo(f"next: pulumi stack export -s {stack} > state.json && hipaachat plan --stack {stack} --state "
+               f"state.json, review, then pulumi up")

@@ -21,9 +21,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from components.settings import DEFAULT_RETENTION_DAYS, NAMESPACE, Environment, StackSettings
 from policies.hipaa.values import as_int
-from policies.hipaa.waivers import WaiverBook, load_waivers
+from policies.hipaa.waivers import WaiverBook, load_waivers, waiver_path
 
-WAIVERS_ENV = "HIPAACHAT_WAIVERS"
 TODAY_ENV = "HIPAACHAT_TODAY"
 ENVIRONMENT_KEY = f"{NAMESPACE}:environment"
 
@@ -67,7 +66,7 @@ def load_context(pack_dir: Path, *, known: Iterable[str], meta: Iterable[str],
                         f"production keeps audit evidence at least {DEFAULT_RETENTION_DAYS} days (6 years, "
                         "45 CFR 164.316(b)(2)(i)); raise it or remove it")
     today = _today(environ, problems)
-    waiver_file = Path(environ.get(WAIVERS_ENV) or (pack_dir.parent / "waivers.yaml"))
+    waiver_file = waiver_path(pack_dir, environ)
     return PackContext(
         settings=settings.model_copy(update={"environment": environment}),
         environment=environment,

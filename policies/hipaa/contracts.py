@@ -1,6 +1,6 @@
 """The names this pack relies on: component types, tags and dynamic resource types of the program.
 
-They are contracts with `components/` (DESIGN.md): a rename on either side without the other
+They are contracts with `components/`: a rename on either side without the other
 makes isolation unprovable, so they live in one place and the tests build stacks from them.
 """
 

@@ -1,7 +1,7 @@
 """Which controls each policy makes preventive: the metadata the evidence report reads.
 
-Sources are `../shared/reference/hipaa-controls.md` (Prowler `hipaa_aws.json`, Checkov ids
-verified in source, the AWS Config HIPAA conformance pack) and the text of 45 CFR Part 164.
+Sources are Prowler's `hipaa_aws.json` compliance mapping, Checkov ids
+verified in Checkov's source, the AWS Config HIPAA conformance pack and the text of 45 CFR Part 164.
 A policy makes a detective check preventive: the Prowler/Checkov/Config ids name the check an
 auditor would otherwise run after deployment. Ids are cross-references: Checkov does not scan
 Pulumi programs and some Config rules are not in the current HIPAA pack (noted per entry).
@@ -116,6 +116,12 @@ CONTROLS: dict[str, ControlMapping] = {
     "retention-audit-sinks-retained": _m(
         ["164.316(b)(2)(i)", "164.312(b)"], "Register audit sinks with retain_on_delete=True and the "
         "hipaachat:retain=true tag (components.log_sinks); in production also protect=True."),
+    "retention-evidence-readable": _m(
+        ["164.316(b)(2)(i)", "164.312(b)"], "Register the tenant's KMS key and alias, and its auditor role and "
+        "role policy, with retain_on_delete=True (protect=True in production) and tag the key and role "
+        "hipaachat:retain=true (components.keys, components.access).",
+        prowler=["kms_cmk_not_deleted_unintentionally"], aws_config=["kms-cmk-not-scheduled-for-deletion"],
+        note="A retained log group or archive under a deleted key is unreadable: destroyed in effect."),
     "notifications-email-sms-phi-free": _m(
         ["164.514(b)(2)", "164.502(b)", "164.312(e)(1)"], "Make the template a pointer, e.g. \"You have a new message "
         "in your care portal. Log in to view it.\" (placeholders: {{deep_link}}, {{app_name}})."),

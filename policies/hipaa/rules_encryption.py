@@ -7,13 +7,15 @@ a tenant must name that tenant's key, not merely "some KMS key".
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from pulumi_policy import Severity
+from pulumi_policy import PolicyResource, Severity
 
 from policies.hipaa.context import PackContext
 from policies.hipaa.contracts import (
     BUCKETS,
+    KMS_ALIAS,
     KMS_KEY,
     LOG_GROUP,
     S3_BUCKET_POLICY,
@@ -25,7 +27,7 @@ from policies.hipaa.contracts import (
 from policies.hipaa.documents import DocumentError, Statement, condition_values, parse
 from policies.hipaa.framework import Report, ResourceView, StackReport, resource_rule, stack_rule
 from policies.hipaa.stack_view import StackView
-from policies.hipaa.values import UNKNOWN, as_bool, as_int, dig
+from policies.hipaa.values import UNKNOWN, as_bool, as_int, contains_unknown, dig
 
 KMS_ALGORITHMS = ("aws:kms", "aws:kms:dsse")
 PUBLIC_ACCESS_FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
@@ -60,14 +62,24 @@ def kms_deletion_window(resource: ResourceView, ctx: PackContext, report: Report
                f"{MIN_DELETION_WINDOW_DAYS} (hipaachat uses 30)")
 
 
-def key_problem(stack: StackView, owner: str, value: Any) -> str | None:
-    """Why `value` is not `owner`'s own KMS key, or None when it is (or cannot be known yet)."""
+def key_problem(stack: StackView, owner: str, value: Any, depends_on: Sequence[PolicyResource] = ()) -> str | None:
+    """Why `value` is not `owner`'s own KMS key, or None when it is (or cannot be known yet).
+
+    At preview a key's ARN is unknown until the key exists; structure still tells: a value
+    computed from another tenant's key (its property dependencies, `depends_on`) is a finding in
+    both phases, and anything else waits for the update.
+    """
     if value is UNKNOWN:
+        for key in depends_on:
+            if key.resource_type in (KMS_KEY, KMS_ALIAS) and stack.owner(key.urn) not in (None, owner):
+                return f"uses tenant '{stack.owner(key.urn)}''s key {key.urn}"
         return None
     if not isinstance(value, str) or not value:
         return "names no KMS key"
     key = stack.key_named(value)
     if key is None:
+        if stack.keys_unresolved:
+            return None
         return "uses a key that is not a tenant key of this stack (an AWS managed or foreign key)"
     key_owner = stack.owner(key.urn)
     if key_owner != owner:
@@ -80,24 +92,42 @@ def key_problem(stack: StackView, owner: str, value: Any) -> str | None:
             severity=Severity.CRITICAL)
 def s3_tenant_key(stack: StackView, ctx: PackContext, report: StackReport) -> None:
     """45 CFR 164.312(a)(2)(iv), 164.312(e)(2)(ii), 164.312(c)(1); Checkov CKV_AWS_145, CKV_AWS_19;
-    Prowler `s3_bucket_default_encryption`, `s3_bucket_kms_encryption`; AWS Config `s3-default-encryption-kms`."""
+    Prowler `s3_bucket_default_encryption`, `s3_bucket_kms_encryption`; AWS Config `s3-default-encryption-kms`.
+
+    At preview a configuration's `rules` can be unknown as a whole (the provider plans nested
+    blocks with an unknown key ARN as one unknown): that is "not known yet", never "no encryption".
+    """
     for bucket in stack.of_type(*BUCKETS):
         owner = stack.owner(bucket.urn)
         if owner is None:
             continue
-        rules = [rule for sse in stack.configuring(bucket, SSE_CONFIGS) for rule in stack.props(sse).get("rules") or []]
+        configs = stack.configuring(bucket, SSE_CONFIGS)
+        rules: list[tuple[Any, list[PolicyResource]]] = []
+        pending = stack.may_configure_unseen(SSE_CONFIGS)
+        for sse in configs:
+            value = stack.props(sse).get("rules")
+            depends_on = sse.property_dependencies.get("rules", [])
+            listed = value if isinstance(value, list) else [UNKNOWN] if value is UNKNOWN else []
+            rules += [(rule, depends_on) for rule in listed]
         inline = dig(stack.props(bucket), "serverSideEncryptionConfiguration", "rule")
-        rules += [inline] if isinstance(inline, dict) else []
-        if not rules:
+        pending |= inline is UNKNOWN
+        rules += [(inline, bucket.property_dependencies.get("serverSideEncryptionConfiguration", []))] \
+            if isinstance(inline, dict) else []
+        if not rules and not pending:
             report("bucket has no default encryption; add a server-side encryption configuration with "
                    f"sse_algorithm aws:kms and tenant '{owner}''s key", bucket.urn)
-        for rule in rules:
+        for rule, depends_on in rules:
+            if rule is UNKNOWN:  # only structure is known: what the rules are computed from
+                if (problem := key_problem(stack, owner, UNKNOWN, depends_on)) is not None:
+                    report(f"default encryption {problem}; set kms_master_key_id to tenant '{owner}''s key",
+                           bucket.urn)
+                continue
             default = rule.get("applyServerSideEncryptionByDefault") if isinstance(rule, dict) else None
             algorithm = dig(default, "sseAlgorithm")
             if algorithm is not UNKNOWN and algorithm not in KMS_ALGORITHMS:
                 report(f"default encryption is {algorithm or 'unset'}; use sse_algorithm aws:kms with tenant "
                        f"'{owner}''s key", bucket.urn)
-            elif (problem := key_problem(stack, owner, dig(default, "kmsMasterKeyId"))) is not None:
+            elif (problem := key_problem(stack, owner, dig(default, "kmsMasterKeyId"), depends_on)) is not None:
                 report(f"default encryption {problem}; set kms_master_key_id to tenant '{owner}''s key", bucket.urn)
     for obj in stack.of_type(*S3_OBJECTS):
         owner = stack.owner(obj.urn)
@@ -108,7 +138,8 @@ def s3_tenant_key(stack: StackView, ctx: PackContext, report: StackReport) -> No
         if algorithm is not None and algorithm is not UNKNOWN and algorithm not in KMS_ALGORITHMS:
             report(f"object is stored with {algorithm}; use server_side_encryption aws:kms with tenant "
                    f"'{owner}''s key", obj.urn)
-        elif props.get("kmsKeyId") is not None and (problem := key_problem(stack, owner, props["kmsKeyId"])):
+        elif props.get("kmsKeyId") is not None and (problem := key_problem(
+                stack, owner, props["kmsKeyId"], obj.property_dependencies.get("kmsKeyId", []))):
             report(f"object {problem}; set kms_key_id to tenant '{owner}''s key", obj.urn)
 
 
@@ -121,7 +152,7 @@ def s3_public_access_blocked(stack: StackView, ctx: PackContext, report: StackRe
         if stack.owner(bucket.urn) is None:
             continue
         blocks = stack.configuring(bucket, [S3_PUBLIC_ACCESS])
-        if not blocks:
+        if not blocks and not stack.may_configure_unseen([S3_PUBLIC_ACCESS]):
             report("bucket has no public access block; add one with all four flags true", bucket.urn)
         for block in blocks:
             props = stack.props(block)
@@ -151,7 +182,7 @@ def s3_tls_only(stack: StackView, ctx: PackContext, report: StackReport) -> None
             continue
         documents = [stack.props(p).get("policy") for p in stack.configuring(bucket, [S3_BUCKET_POLICY])]
         documents.append(stack.props(bucket).get("policy"))
-        if any(d is UNKNOWN for d in documents):
+        if any(contains_unknown(d) for d in documents) or stack.may_configure_unseen([S3_BUCKET_POLICY]):
             continue
         statements: list[Statement] = []
         for document in documents:
@@ -168,7 +199,8 @@ def s3_tls_only(stack: StackView, ctx: PackContext, report: StackReport) -> None
 def _store_key(stack: StackView, types: tuple[str, ...], what: str, report: StackReport) -> None:
     for store in stack.of_type(*types):
         owner = stack.owner(store.urn)
-        if owner is not None and (problem := key_problem(stack, owner, stack.props(store).get("kmsKeyId"))):
+        if owner is not None and (problem := key_problem(stack, owner, stack.props(store).get("kmsKeyId"),
+                                                         store.property_dependencies.get("kmsKeyId", []))):
             report(f"{what} {problem}; set kms_key_id to tenant '{owner}''s key ARN", store.urn)
 
 

@@ -1,8 +1,8 @@
 """Isolation: nothing of tenant A belongs to, points at, or can be reached by tenant B.
 
-One CometChat app, one KMS key, one set of roles and buckets per tenant is the isolation model
-(DESIGN.md); these rules prove it from the deployment itself: structure (every resource inside
-its tenant's component), identity (the tenant tag), references (property values, dependencies,
+One CometChat app, one KMS key, one set of roles and buckets per tenant is the isolation
+model; these rules prove it from the deployment itself: structure (every resource inside its
+tenant's component), identity (the tenant tag), references (property values, dependencies,
 providers) and the policy documents that grant access.
 """
 
@@ -37,13 +37,15 @@ from policies.hipaa.contracts import (
 from policies.hipaa.documents import DocumentError, Statement, arns_in, condition_values, parse
 from policies.hipaa.framework import Report, ResourceView, StackReport, resource_rule, stack_rule
 from policies.hipaa.stack_view import StackView
-from policies.hipaa.values import UNKNOWN, strings
+from policies.hipaa.values import contains_unknown, strings
 
 # Which input holds a resource-based or trust policy document, per type.
 POLICY_DOCUMENTS = {
     KMS_KEY: "policy", KMS_KEY_POLICY: "policy", S3_BUCKET_POLICY: "policy", S3_BUCKET: "policy",
     S3_BUCKET_V2: "policy", SECRET: "policy", SECRET_POLICY: "policy", IAM_ROLE: "assumeRolePolicy",
 }
+# AWS managed policies live in the `aws` account: never a tenant's own, whatever else is unknown.
+AWS_MANAGED_POLICY_PREFIX = "arn:aws:iam::aws:policy/"
 # An ABAC resource pattern scoped by the caller's own tenant tag is inside the tenant by construction.
 ABAC_TENANT_VARIABLE = "${aws:PrincipalTag/" + TENANT_TAG + "}"
 
@@ -182,7 +184,7 @@ def _foreign_references(stack: StackView, resource: PolicyResource, owner: str) 
 def cometchat_app_per_tenant(stack: StackView, ctx: PackContext, report: StackReport) -> None:
     """45 CFR 164.308(a)(4)(i), 164.312(a)(1).
 
-    The CometChat app is the tenant boundary for messages (DESIGN.md: structural isolation, not a
+    The CometChat app is the tenant boundary for messages (structural isolation, not a
     tenant-id filter). Two apps for one tenant split its audit trail; one app for two tenants is
     a shared message store. A tenant without an app yet is not an isolation breach.
     """
@@ -239,7 +241,8 @@ def iam_scoped_to_tenant(stack: StackView, ctx: PackContext, report: StackReport
         attached = [props.get("policyArn")] if resource.resource_type == IAM_ROLE_POLICY_ATTACHMENT else list(
             props.get("managedPolicyArns") or [])
         for arn in attached:
-            if isinstance(arn, str) and owner not in stack.named_by(arn):
+            if isinstance(arn, str) and owner not in stack.named_by(arn) and (
+                    not stack.identifiers_unresolved or arn.startswith(AWS_MANAGED_POLICY_PREFIX)):
                 report(f"attaches {arn}, a policy this tenant does not own (AWS managed policies grant across "
                        "tenants); use an inline policy naming the tenant's own ARNs", resource.urn)
         if resource.resource_type == IAM_ROLE:
@@ -248,8 +251,8 @@ def iam_scoped_to_tenant(stack: StackView, ctx: PackContext, report: StackReport
 
 
 def _statements(document: object) -> list[Statement] | None:
-    if document is None or document is UNKNOWN:
-        return None
+    if document is None or contains_unknown(document):
+        return None  # not known yet (preview): the update phase reads the whole document
     try:
         return parse(document)
     except DocumentError:
@@ -272,6 +275,8 @@ def _identity_problems(stack: StackView, owner: str, document: object) -> list[s
             elif ABAC_TENANT_VARIABLE in arn:
                 continue
             elif owner not in (named := stack.named_by(arn)):
+                if not named and stack.identifiers_unresolved:
+                    continue  # may name one of this tenant's resources whose ARN is unknown until it exists
                 whose = f"tenant '{sorted(named)[0]}'" if named else "no resource of this tenant"
                 problems.append(f"{label} grants on {arn}, which belongs to {whose}; grant only on tenant "
                                 f"'{owner}''s own resources")
@@ -290,8 +295,9 @@ def _trust_problems(stack: StackView, owner: str, document: object) -> list[str]
             problems.append(f"{label} lets principals tagged for tenant(s) {others} assume this role; pin "
                             f"aws:PrincipalTag/{TENANT_TAG} to '{owner}'")
             continue
-        own_roles_or_services = all(p.endswith(".amazonaws.com") or owner in stack.named_by(p)
-                                    for p in statement.principals) and statement.principals
+        own_roles_or_services = all(p.endswith(".amazonaws.com") or owner in stack.named_by(p) or (
+            stack.identifiers_unresolved and not stack.named_by(p)) for p in statement.principals) \
+            and statement.principals
         if not pinned and not own_roles_or_services and not statement.principal_is_wildcard:
             problems.append(f"{label} lets any principal of the trusted account assume this role; add "
                             f"Condition StringEquals aws:PrincipalTag/{TENANT_TAG} = '{owner}'")

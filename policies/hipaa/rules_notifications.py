@@ -1,10 +1,12 @@
 """Notifications: templates that leave the app are pointers, never PHI.
 
 Email and SMS travel through relays and carriers outside the BAA and land on lock screens, so
-their templates must say only that there is a message and where to read it. Push and in-app
-texts are linted with the same rules; they are advisory by default because they are shown
-inside the signed-in app, and a stack may raise them to mandatory (`hipaachat:policy`).
-The linter is `components.phi`, the same one the catalog loader and the CLI use.
+their templates must say only that there is a message and where to read it: every word from
+the reviewed pointer vocabulary, every placeholder approved (an allowlist, because no list of
+what PHI looks like is complete). Push and in-app texts are checked against the PHI denylist
+(Safe Harbor identifiers, ICD-10 clinical vocabulary, relatives, member ids); they are advisory
+by default because they are shown inside the signed-in app, and a stack may raise them to
+mandatory (`hipaachat:policy`). The linter is `components.phi`, the same one the CLI uses.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import binascii
 
 from pulumi_policy import Severity
 
-from components.phi import POINTER_EXAMPLE, lint, summarize
+from components.phi import ALLOWED_PLACEHOLDERS, POINTER_EXAMPLE, POINTER_ONLY_CHANNELS, lint_channel, summarize
 from policies.hipaa.context import PackContext
 from policies.hipaa.contracts import CHANNEL_TAG, S3_OBJECTS
 from policies.hipaa.enforcement import Scope
@@ -39,10 +41,17 @@ def _lint_template(resource: ResourceView, channels: tuple[str, ...], report: Re
         report(f"the {channel} template is not inline text, so it cannot be checked for PHI; deploy it as "
                "content (components.templates)")
         return
-    findings = lint(text)
-    if findings:
+    findings = lint_channel(channel, text)
+    if not findings:
+        return
+    placeholders = ", ".join("{{" + p + "}}" for p in sorted(ALLOWED_PLACEHOLDERS))
+    if channel in POINTER_ONLY_CHANNELS:
+        report(f"the {channel} template is not pointer-only: {summarize(findings)}. Use only the reviewed pointer "
+               f"vocabulary (components/phi_vocabulary.py) and the placeholders {placeholders}, e.g. "
+               f"\"{POINTER_EXAMPLE}\"")
+    else:
         report(f"the {channel} template contains what looks like PHI: {summarize(findings)}. Make it a pointer, "
-               f"e.g. \"{POINTER_EXAMPLE}\" (allowed placeholders: {{{{deep_link}}}}, {{{{app_name}}}})")
+               f"e.g. \"{POINTER_EXAMPLE}\" (allowed placeholders: {placeholders})")
 
 
 @resource_rule("notifications-email-sms-phi-free", "Email and SMS templates contain no PHI: pointers only.",
@@ -50,8 +59,8 @@ def _lint_template(resource: ResourceView, channels: tuple[str, ...], report: Re
 def email_sms_phi_free(resource: ResourceView, ctx: PackContext, report: Report) -> None:
     """45 CFR 164.514(b)(2) (Safe Harbor identifiers), 164.502(b) (minimum necessary), 164.312(e)(1).
 
-    No names, dates, phone numbers, addresses, record numbers, clinical terms, provider names or
-    placeholders outside the allow-list (`{{patient_name}}`, `{{diagnosis}}` ...).
+    Only words from the reviewed pointer vocabulary and approved placeholders: no names, dates,
+    numbers, links, clinical terms or placeholders such as `{{patient_name}}` or `{{diagnosis}}`.
     """
     _lint_template(resource, OUTSIDE_BAA_CHANNELS, report)
 

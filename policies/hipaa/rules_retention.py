@@ -8,6 +8,7 @@ config's `retentionMinimumDays` (`pulumi preview --policy-pack-config`).
 
 from __future__ import annotations
 
+import fnmatch
 import math
 
 from pulumi_policy import PolicyConfigSchema, PolicyResource, Severity
@@ -18,11 +19,15 @@ from policies.hipaa.context import PackContext
 from policies.hipaa.contracts import (
     AUDIT_SINKS_TYPE,
     BUCKETS,
+    IAM_ROLE,
+    IAM_ROLE_POLICY,
     LOG_GROUP,
     OBJECT_LOCKS,
     RETAIN_TAG,
+    SSE_CONFIGS,
     VERSIONINGS,
 )
+from policies.hipaa.documents import DocumentError, arn_base, parse
 from policies.hipaa.framework import Report, ResourceView, StackReport, resource_rule, stack_rule
 from policies.hipaa.stack_view import StackView
 from policies.hipaa.values import UNKNOWN, as_bool, as_int, dig
@@ -99,7 +104,7 @@ def object_lock_compliance(stack: StackView, ctx: PackContext, report: StackRepo
                 and as_bool(props.get("objectLockEnabled")) is not True:
             report("audit archive bucket is created without Object Lock; set object_lock_enabled=True "
                    "(it can only be enabled at creation)", bucket.urn)
-        if not locks:
+        if not locks and not stack.may_configure_unseen(OBJECT_LOCKS):
             report(f"audit archive has no default retention; add an Object Lock configuration in COMPLIANCE mode "
                    f"for at least {minimum} days", bucket.urn)
         for retention in locks:
@@ -122,7 +127,8 @@ def s3_versioning(stack: StackView, ctx: PackContext, report: StackReport) -> No
         statuses = [dig(stack.props(v), "versioningConfiguration", "status")
                     for v in stack.configuring(bucket, VERSIONINGS)]
         inline = as_bool(dig(stack.props(bucket), "versioning", "enabled"))
-        if UNKNOWN in statuses or inline is True or "Enabled" in statuses:
+        if UNKNOWN in statuses or inline is True or "Enabled" in statuses or (
+                not statuses and stack.may_configure_unseen(VERSIONINGS)):
             continue
         found = f"versioning is {statuses[0]}" if statuses else "bucket has no versioning configuration"
         report(f"{found}; add a BucketVersioning with status Enabled", bucket.urn)
@@ -153,3 +159,102 @@ def audit_sinks_retained(resource: ResourceView, ctx: PackContext, report: Repor
                    f"{RETAIN_TAG}=true (components.log_sinks)")
     if ctx.production and not resource.opts.protect:
         report("production audit sink is not protected; register it with protect=True so no update can delete it")
+
+
+# Actions that read evidence, matched against a statement's (possibly wildcarded) actions.
+_READS = {"logs": ("logs:getlogevents", "logs:filterlogevents", "logs:startquery"),
+          "s3": ("s3:getobject", "s3:getobjectversion")}
+
+
+def _retained(stack: StackView, resource: PolicyResource) -> bool | None:
+    """Whether the resource carries hipaachat:retain=true; None while its tags are unknown (preview)."""
+    tags = stack.props(resource).get("tags")
+    if tags is UNKNOWN or (isinstance(tags, dict) and tags.get(RETAIN_TAG) is UNKNOWN):
+        return None
+    return isinstance(tags, dict) and tags.get(RETAIN_TAG) == "true"
+
+
+def _sink_keys(stack: StackView, sink: PolicyResource) -> list[PolicyResource]:
+    if sink.resource_type == LOG_GROUP:
+        named = [stack.props(sink).get("kmsKeyId")]
+    else:
+        named = [dig(rule, "applyServerSideEncryptionByDefault", "kmsMasterKeyId")
+                 for sse in stack.configuring(sink, SSE_CONFIGS) for rule in stack.props(sse).get("rules") or []]
+    return [key for value in named if (key := stack.key_named(value)) is not None]
+
+
+def _grants_read(document: object, service: str, sink_arn: str) -> bool:
+    try:
+        statements = parse(document)
+    except DocumentError:
+        return False
+    for statement in statements:
+        if not statement.allows or statement.not_resource:
+            continue
+        covers = any(arn_base(r) == sink_arn or r == "*" for r in statement.resources)
+        if covers and any(fnmatch.fnmatchcase(read, action.lower())
+                          for action in statement.actions for read in _READS[service]):
+            return True
+    return False
+
+
+def _readers(stack: StackView, sink: PolicyResource) -> list[PolicyResource]:
+    """Roles whose inline policy lets them read `sink` (what keeps the evidence usable)."""
+    arn = stack.props(sink).get("arn")
+    if not isinstance(arn, str):
+        return []
+    service = "logs" if sink.resource_type == LOG_GROUP else "s3"
+    roles = {r.urn: r for r in stack.of_type(IAM_ROLE)}
+    by_name = {stack.props(r).get(f): r for r in roles.values() for f in ("name", "id") if stack.props(r).get(f)}
+    found: dict[str, PolicyResource] = {}
+    for grant in stack.of_type(IAM_ROLE_POLICY):
+        if not _grants_read(stack.props(grant).get("policy"), service, arn):
+            continue
+        linked = [d for d in grant.property_dependencies.get("role", []) if d.resource_type == IAM_ROLE]
+        role = linked[0] if linked else by_name.get(stack.props(grant).get("role"))
+        if role is not None:
+            found[role.urn] = role
+    return list(found.values())
+
+
+@stack_rule(
+    "retention-evidence-readable",
+    "A retained audit sink's encryption key and reader role are retained too (evidence stays readable).",
+    severity=Severity.CRITICAL)
+def evidence_readable(stack: StackView, ctx: PackContext, report: StackReport) -> None:
+    """45 CFR 164.316(b)(2)(i), 164.312(b).
+
+    Retaining a log group or archive whose KMS key is deleted keeps ciphertext, not evidence: KMS
+    deletes a key 7-30 days after the stack forgets it, and with it every way to read six years
+    of audit logs. The same holds for the role that reads them. Retention is carried by the tag
+    hipaachat:retain=true (the Analyzer protocol has no retain_on_delete); in production the
+    key and reader must also be protected, as the sink is.
+    """
+    for sink in stack.of_type(LOG_GROUP, *BUCKETS):
+        if stack.owner(sink.urn) is None or _retained(stack, sink) is not True:
+            continue
+        kind = "log group" if sink.resource_type == LOG_GROUP else "archive bucket"
+        for key in _sink_keys(stack, sink):
+            retained = _retained(stack, key)
+            if retained is None:
+                continue
+            if not retained:
+                report(f"retained audit {kind} is encrypted with KMS key {key.name}, which is not retained: "
+                       f"removing the tenant would schedule the key for deletion and leave the evidence unreadable; "
+                       f"register the key with retain_on_delete=True and tag {RETAIN_TAG}=true (components.keys)",
+                       sink.urn)
+            elif ctx.production and not key.opts.protect:
+                report(f"production: KMS key {key.name} of a retained audit {kind} is not protected; register it "
+                       f"with protect=True like the sink", sink.urn)
+        for role in _readers(stack, sink):
+            retained = _retained(stack, role)
+            if retained is None:
+                continue
+            if not retained:
+                report(f"retained audit {kind} is readable through role {role.name}, which is not retained: "
+                       f"removing the tenant would delete the only way to read the evidence; register the role "
+                       f"and its policy with retain_on_delete=True and tag the role {RETAIN_TAG}=true "
+                       f"(components.access)", sink.urn)
+            elif ctx.production and not role.opts.protect:
+                report(f"production: reader role {role.name} of a retained audit {kind} is not protected; register "
+                       f"it with protect=True like the sink", sink.urn)

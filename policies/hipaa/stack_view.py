@@ -59,6 +59,8 @@ class StackView:
         self.by_urn = {r.urn: r for r in self.resources}
         self._owner: dict[str, str | None] = {}
         self._plain: dict[str, dict[str, Any]] = {}
+        # Types of bucket configurations whose bucket is unknown yet (filled with _by_bucket).
+        self._unplaced: set[str] = set()
 
     # ---- structure -------------------------------------------------------------------------
     @cached_property
@@ -167,6 +169,27 @@ class StackView:
         """The KMS key of this stack that `value` (ARN, id or alias) names, if any."""
         return self._keys.get(value) if isinstance(value, str) else None
 
+    @cached_property
+    def keys_unresolved(self) -> bool:
+        """Some key or alias cannot be named yet (preview): a value naming no known key may name it."""
+        return any(_get(r, field) is UNKNOWN for r in self.of_type(KMS_KEY, KMS_ALIAS)
+                   for field in ("arn", "keyId", "name", "targetKeyId"))
+
+    @cached_property
+    def identifiers_unresolved(self) -> bool:
+        """Some tenant resource's identifier is unknown yet (preview), so `named_by` cannot be complete.
+
+        A value that names nothing known may then name that resource: rules treat "names none of
+        this tenant's resources" as undecided rather than as a finding; the update phase decides.
+        """
+        for r in self.resources:
+            if r.resource_type.startswith(PROVIDER_TYPE_PREFIX) or r.resource_type == TENANT_TYPE \
+                    or self.owner(r.urn) is None:
+                continue
+            if any(_get(r, key) is UNKNOWN for key in IDENTIFIER_KEYS + TYPE_IDENTIFIER_KEYS.get(r.resource_type, ())):
+                return True
+        return False
+
     # ---- buckets and what configures them --------------------------------------------------
     @cached_property
     def _bucket_names(self) -> dict[str, PolicyResource]:
@@ -179,12 +202,36 @@ class StackView:
         return names
 
     def bucket_of(self, resource: PolicyResource) -> PolicyResource | None:
-        """The bucket a sibling resource (versioning, SSE, policy, object, ...) configures."""
+        """The bucket a sibling resource (versioning, SSE, policy, object, ...) configures.
+
+        Structure first, as the engine knows it at preview: the `bucket` input's property
+        dependency. Then the value (a bucket name, id or ARN). A value that is unknown (the
+        bucket's id before it exists) falls back to structure again: the one bucket the resource
+        depends on, or the one bucket beside it under the same parent.
+        """
         for dependency in resource.property_dependencies.get("bucket", []):
             if dependency.resource_type in BUCKETS:
                 return dependency
         value = _get(resource, "bucket")
-        return self._bucket_names.get(value) if isinstance(value, str) else None
+        if isinstance(value, str) and value in self._bucket_names:
+            return self._bucket_names[value]
+        if not self._bucket_undecided(value):
+            return None
+        depended = [d for d in resource.dependencies if d.resource_type in BUCKETS]
+        if len(depended) == 1:
+            return depended[0]
+        parent = resource.parent.urn if resource.parent is not None else None
+        beside = [b for b in self.of_type(*BUCKETS) if (b.parent.urn if b.parent is not None else None) == parent]
+        return beside[0] if len(beside) == 1 else None
+
+    @cached_property
+    def _bucket_names_unresolved(self) -> bool:
+        return any(_get(b, field) is UNKNOWN for b in self.of_type(*BUCKETS) for field in ("bucket", "id", "arn"))
+
+    def _bucket_undecided(self, value: Any) -> bool:
+        """A `bucket` value that may name a bucket whose name is not known yet (preview)."""
+        return value is UNKNOWN or (isinstance(value, str) and value not in self._bucket_names
+                                    and self._bucket_names_unresolved)
 
     @cached_property
     def _by_bucket(self) -> dict[str, dict[str, list[PolicyResource]]]:
@@ -195,9 +242,19 @@ class StackView:
             bucket = self.bucket_of(r)
             if bucket is not None:
                 index[bucket.urn][r.resource_type].append(r)
+            elif "bucket" in r.props and self._bucket_undecided(_get(r, "bucket")):
+                self._unplaced.add(r.resource_type)
         return index
 
     def configuring(self, bucket: PolicyResource, types: Iterable[str]) -> list[PolicyResource]:
         """Resources of `types` that configure `bucket` (its versioning, SSE, policy, lock, objects)."""
         siblings = self._by_bucket.get(bucket.urn, {})
         return [r for t in types for r in siblings.get(t, [])]
+
+    def may_configure_unseen(self, types: Iterable[str]) -> bool:
+        """A resource of `types` configures a bucket that cannot be told yet (its `bucket` is unknown).
+
+        Then "this bucket has no such configuration" is undecided at preview, not a finding.
+        """
+        _ = self._by_bucket
+        return any(t in self._unplaced for t in types)

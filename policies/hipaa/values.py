@@ -57,6 +57,17 @@ def plain(value: Any) -> Any:
     return value
 
 
+def contains_unknown(value: Any) -> bool:
+    """True when a plain value is, or holds anywhere, a value not known yet (preview)."""
+    if value is UNKNOWN:
+        return True
+    if isinstance(value, Mapping):
+        return any(contains_unknown(item) for item in value.values())
+    if isinstance(value, list):
+        return any(contains_unknown(item) for item in value)
+    return False
+
+
 def dig(value: Any, *path: str | int) -> Any:
     """`value[p0][p1]...` or None when any step is missing (UNKNOWN propagates)."""
     for step in path:

@@ -12,16 +12,19 @@ encryption cannot be waived, only fixed: they are the tenant boundary itself.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+import os
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from components.files import WAIVER_FILE, InputFileError, read_yaml
 
 # A waiver must be re-approved at least yearly, so that none outlives the person who granted it.
 MAX_WAIVER_DAYS = 366
 UNWAIVABLE_PREFIXES = ("isolation-", "encryption-")
+WAIVERS_ENV = "HIPAACHAT_WAIVERS"
 
 
 class Waiver(BaseModel):
@@ -72,15 +75,12 @@ def load_waivers(path: Path, *, today: dt.date, known: Iterable[str], meta: Iter
     """Read and judge the waiver file; a missing file is an empty book (no waivers, no problems)."""
     known, meta = set(known), set(meta)
     book = WaiverBook(source=str(path))
-    if not path.is_file():
+    if not path.exists() and not path.is_symlink():
         return book
     try:
-        data: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        book.problems.append(WaiverProblem(entry=None,
-                                           message=f"{path.name} is not valid YAML{where}; fix the syntax"))
+        data: Any = read_waiver_file(path)
+    except InputFileError as exc:
+        book.problems.append(WaiverProblem(entry=None, message=str(exc)))
         return book
     if data is None:
         return book
@@ -95,6 +95,21 @@ def load_waivers(path: Path, *, today: dt.date, known: Iterable[str], meta: Iter
         elif waiver is not None:
             book.waivers.append(waiver)
     return book
+
+
+def waiver_path(pack_dir: Path, environ: Mapping[str, str] = os.environ) -> Path:
+    """The waiver file the pack reads: `$HIPAACHAT_WAIVERS`, else waivers.yaml beside the pack."""
+    return Path(environ.get(WAIVERS_ENV) or (pack_dir.parent / "waivers.yaml"))
+
+
+def read_waiver_file(path: Path, shown: str | None = None) -> Any:
+    """The waiver file's YAML, read like every hipaachat input (components.files); raises InputFileError.
+
+    Symlinks may point anywhere: `$HIPAACHAT_WAIVERS` names the file explicitly, so there is no
+    project boundary to keep it in. The CLI calls this first so a broken file is bad input
+    (exit 2) there, while a pack run by `pulumi preview` reports it as a `waivers-valid` violation.
+    """
+    return read_yaml(path, WAIVER_FILE, shown=shown)
 
 
 def _judge(index: int, raw: Any, *, today: dt.date, known: set[str], meta: set[str]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ipaddress
+import logging
+import sys
 
 import click
 
@@ -91,6 +93,12 @@ def emulator(port: int, host: str, rate_429: float, rate_5xx: float, rate_timeou
     if active:
         click.echo(f"  Faults: {active} (seed {seed})")
     click.echo("Press Ctrl-C to stop.")
+    # One line per request (keys in paths masked), so a user can see what their `pulumi up` asked for.
+    requests_log = logging.getLogger("hipaachat.emulator")
+    requests_log.setLevel(logging.INFO)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s:     %(message)s"))
+    requests_log.addHandler(handler)
     try:
         serve(app, host, port)
     except KeyboardInterrupt:

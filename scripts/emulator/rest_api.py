@@ -21,9 +21,9 @@ if TYPE_CHECKING:
     from scripts.emulator.app import Emulator
 
 MAX_ROLES = 25  # including the built-in `default` role
-# Sources disagree (25 in the constraints page, 10 in a later spec text); the emulator enforces
-# the stricter one so that nothing passes locally that could fail on CometChat.
-MAX_API_KEYS = 10
+# CometChat's constraints page and its OpenAPI files agree on 25 keys per app (including the two
+# created with the app); an earlier reading of 10 was not confirmed.
+MAX_API_KEYS = 25
 ROLE_ID = re.compile(r"^[a-z0-9_-]{1,100}$")
 Reach = Literal["all", "friendsOnly"]
 

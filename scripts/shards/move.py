@@ -19,6 +19,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from components.catalog import TenantFile, catalog_dir
+from components.files import STACK_FILE, read_bytes
 from components.settings import fleet_of
 from scripts.capture import run_program
 from scripts.models import CapturedResource, tenant_owners
@@ -107,7 +108,8 @@ def _tenant_urns(project: Project, config: StackConfig, moving: TenantFile) -> t
         catalog = catalog_dir(view, stack)
         catalog.mkdir(parents=True)
         shutil.copy(moving.path, catalog / moving.path.name)
-        (view / "stacks" / f"Pulumi.{stack}.yaml").write_bytes(project.stack_file(stack).read_bytes())
+        (view / "stacks" / f"Pulumi.{stack}.yaml").write_bytes(
+            read_bytes(project.stack_file(stack), STACK_FILE, root=project.root))
         resources = run_program(view, stack, config.values, config.secret_keys)
     owner = tenant_owners(resources)
     real = engine_urns(resources)

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import yaml
 
+from components.files import PROJECT_FILE, WAIVER_FILE, read_text, read_yaml
 from scripts.project import InputError, Project
 from scripts.shards.writer import replace_directory
 
@@ -109,13 +110,13 @@ def build_pack(project: Project, out_dir: Path, archive: Path | None = None) -> 
     manifest_path = project.root / PACK / "PulumiPolicy.yaml"
     if not manifest_path.is_file():
         raise InputError(f"{project.relative(manifest_path)}: missing; the policy pack lives in {PACK}")
-    manifest = yaml.safe_load(manifest_path.read_text()) or {}
+    manifest = read_yaml(manifest_path, PROJECT_FILE, root=project.root) or {}
     version = str(manifest.get("version") or "0.0.1")
     closure, external = import_closure(project)
     files = {name: source.read_text() for name, source in sorted(closure.items())}
     waivers = project.root / "policies" / "waivers.yaml"
     if waivers.is_file():
-        files["policies/waivers.yaml"] = waivers.read_text()
+        files["policies/waivers.yaml"] = read_text(waivers, WAIVER_FILE, root=project.root)
     files["__main__.py"] = ENTRY
     files["requirements.txt"] = "\n".join(requirements(external)) + "\n"
     files["PulumiPolicy.yaml"] = yaml.safe_dump({

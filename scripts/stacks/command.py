@@ -7,9 +7,9 @@ import re
 import sys
 
 import click
-import yaml
 from rich.console import Console
 
+from components.files import STACK_FILE, read_yaml
 from components.settings import fleet_of
 from scripts.project import InputError, Project
 from scripts.stacks.environments import (
@@ -164,7 +164,7 @@ def sync(ctx: click.Context, environments: tuple[str, ...]) -> None:
             shared = load_environment(project, environment)
             for name in members(project, environment):
                 path = project.stack_file(name)
-                data = yaml.safe_load(path.read_text()) or {}
+                data = read_yaml(path, STACK_FILE, root=project.root, shown=project.relative(path)) or {}
                 drift = stack_drift(project, name, data.get("config") or {})
                 orphans = [d for d in drift if d.kind == "stack-only"]
                 if orphans:
@@ -172,7 +172,7 @@ def sync(ctx: click.Context, environments: tuple[str, ...]) -> None:
                 if not drift:
                     continue
                 writes.append((path, render_member(shared, name, project.relative(shared.path), data)))
-    except (InputError, yaml.YAMLError) as exc:
+    except InputError as exc:
         fail(str(exc))
     for path, text in writes:
         write_atomically(path, text)

@@ -17,9 +17,9 @@ import json
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from components.files import STACK_FILE, InputFileError, read_yaml
 from components.settings import NAMESPACE, SECRET_KEYS, StackSettings, fleet_of
 from scripts.project import InputError, Project
 
@@ -73,10 +73,7 @@ def load_environment(project: Project, environment: str) -> EnvironmentSettings:
     if not path.is_file():
         raise InputError(f"{shown}: missing; it holds the settings every {environment} stack shares. Create it "
                          f"with a `config:` mapping (start from stacks/Pulumi.{environment}.yaml)")
-    try:
-        data = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as exc:
-        raise InputError(f"{shown}: not valid YAML ({exc}); fix the syntax") from exc
+    data = read_yaml(path, STACK_FILE, root=project.root, shown=shown) or {}
     config = data.get("config") if isinstance(data, dict) else None
     if not isinstance(config, dict):
         raise InputError(f"{shown}: config: must be a mapping of '{NAMESPACE}:key: value'")
@@ -121,7 +118,7 @@ def stack_drift(project: Project, stack: str, config: dict[str, Any]) -> list[Dr
         return []
     try:
         shared = load_environment(project, environment)
-    except InputError as exc:
+    except (InputError, InputFileError) as exc:
         return [Drift(stack=stack, key=project.relative(environment_file(project, environment)),
                       problem=str(exc), fix="fix the environment file, then run `hipaachat stacks check`")]
     config = {key if ":" in str(key) else f"{NAMESPACE}:{key}": value for key, value in config.items()}

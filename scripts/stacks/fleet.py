@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-import yaml
 
 from pydantic import BaseModel, ConfigDict
 
+from components.files import STACK_FILE, InputFileError, read_yaml
 from components.catalog import CatalogError, TenantFile, catalog_dir, load_catalog
 from components.settings import NAMESPACE
 from scripts.project import InputError, Project, StackConfig, load_stack
@@ -56,7 +56,7 @@ def load_fleet(project: Project, environment: str) -> Fleet:
             config = load_stack(project, name)
             tenants = (load_catalog(catalog_dir(project.root, name), display_root=project.root)
                        if has_tenants(project, name) else [])
-        except (InputError, CatalogError) as exc:
+        except (InputError, InputFileError, CatalogError) as exc:
             errors.append(str(exc))
             continue
         stacks.append(FleetStack(name=name, config=config, tenants=tenants))
@@ -108,7 +108,7 @@ def check_environment(project: Project, environment: str) -> list[Drift]:
             config = load_stack(project, name)
             tenants = (load_catalog(catalog_dir(project.root, name), display_root=project.root)
                        if has_tenants(project, name) else [])
-        except (InputError, CatalogError) as exc:
+        except (InputError, InputFileError, CatalogError) as exc:
             found.append(Drift(stack=name, key="(files)", problem=str(exc), fix="fix the file named above"))
             continue
         stacks.append(FleetStack(name=name, config=config, tenants=tenants))
@@ -118,9 +118,9 @@ def check_environment(project: Project, environment: str) -> list[Drift]:
 def _raw_config(project: Project, stack: str) -> dict | Drift:
     path = project.stack_file(stack)
     try:
-        data = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as exc:
-        return Drift(stack=stack, key=project.relative(path), problem=f"not valid YAML ({exc})", fix="fix the syntax")
+        data = read_yaml(path, STACK_FILE, root=project.root, shown=project.relative(path)) or {}
+    except InputFileError as exc:
+        return Drift(stack=stack, key=project.relative(path), problem=exc.detail(), fix="fix the file")
     config = data.get("config") if isinstance(data, dict) else None
     if config is not None and not isinstance(config, dict):
         return Drift(stack=stack, key="config", problem="must be a mapping", fix="fix the stack file")

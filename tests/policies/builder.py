@@ -58,15 +58,21 @@ class StackBuilder:
     # ---- primitives ----------------------------------------------------------------------------
     def add(self, type_: str, name: str, *, parent: str | None, inputs: dict[str, Any] | None = None,
             outputs: dict[str, Any] | None = None, provider: str | None = None, custom: bool = True,
-            deps: dict[str, list[str]] | None = None, protect: bool = False, retain: bool = False) -> CapturedResource:
-        """Register one resource; `parent`/`provider`/`deps` name other resources by their logical name."""
+            deps: dict[str, list[str]] | None = None, protect: bool = False, retain: bool = False,
+            id: str | None = None) -> CapturedResource:
+        """Register one resource; `parent`/`provider`/`deps` name other resources by their logical name.
+
+        `id` is the provider's physical id (default `<name>-id`; components have none), which a
+        preview does not know for a resource that is not created yet.
+        """
         parent_urn = self._resources[parent].urn if parent else self.root
         parent_type = self._resources[parent].type if parent else "pulumi:pulumi:Stack"
         property_dependencies = {k: [self._resources[d].urn for d in v] for k, v in (deps or {}).items()}
         inputs = dict(inputs or {})
         resource = CapturedResource(
             urn=f"urn:pulumi:{self.stack}::{PROJECT}::{parent_type}${type_}::{name}", type=type_, name=name,
-            custom=custom, inputs=inputs, outputs={**inputs, **(outputs or {})}, parent=parent_urn,
+            custom=custom, id=(id if id is not None else f"{name}-id") if custom else "",
+            inputs=inputs, outputs={**inputs, **(outputs or {})}, parent=parent_urn,
             provider=f"{self._resources[provider].urn}::{provider}-id" if provider else None,
             dependencies=sorted({u for urns in property_dependencies.values() for u in urns}),
             property_dependencies={k: property_dependencies.get(k, []) for k in inputs} | property_dependencies,
@@ -101,22 +107,25 @@ class StackBuilder:
 
         for role in ("operator", "auditor"):
             name = f"hipaachat-{self.stack}-{tid}-{role}"
+            # The auditor is evidence (it reads the retained sinks): retained and tagged like them.
+            evidence = role == "auditor"
             self.add("aws:iam/role:Role", f"{tid}-{role}", parent=f"{tid}-access", provider=prov, inputs={
                 "name": name, "assumeRolePolicy": policy_documents.trust_policy(ACCOUNT, tid),
-                "maxSessionDuration": 3600, "tags": tags("access")},
-                outputs={"arn": f"arn:aws:iam::{ACCOUNT}:role/{name}"})
+                "maxSessionDuration": 3600, "tags": {**tags("access"), **({RETAIN_TAG: "true"} if evidence else {})}},
+                outputs={"arn": f"arn:aws:iam::{ACCOUNT}:role/{name}"},
+                protect=keep and evidence, retain=evidence)
         log_group = f"/hipaachat/{self.stack}/{tid}/audit"
         self.add("aws:kms/key:Key", f"{tid}-key", parent=f"{tid}-keys", provider=prov, inputs={
-            "enableKeyRotation": True, "deletionWindowInDays": 30, "tags": tags("keys"),
+            "enableKeyRotation": True, "deletionWindowInDays": 30, "tags": {**tags("keys"), RETAIN_TAG: "true"},
             "policy": policy_documents.key_policy(ACCOUNT, aws, tid, log_group, self.arn(f"{tid}-operator"),
                                                   self.arn(f"{tid}-auditor"))},
             outputs={"keyId": f"{tid}-key-id", "arn": f"arn:aws:kms:{aws}:{ACCOUNT}:key/{tid}-key-id"},
-            deps={"policy": [f"{tid}-operator", f"{tid}-auditor"]})
+            deps={"policy": [f"{tid}-operator", f"{tid}-auditor"]}, protect=keep, retain=True)
         key_arn = self.arn(f"{tid}-key")
         self.add("aws:kms/alias:Alias", f"{tid}-key-alias", parent=f"{tid}-keys", provider=prov, inputs={
             "name": f"alias/hipaachat/{self.stack}/{tid}", "targetKeyId": f"{tid}-key-id"},
             outputs={"arn": f"arn:aws:kms:{aws}:{ACCOUNT}:alias/hipaachat/{self.stack}/{tid}"},
-            deps={"targetKeyId": [f"{tid}-key"]})
+            deps={"targetKeyId": [f"{tid}-key"]}, protect=keep, retain=True)
         secret_name = f"hipaachat/{self.stack}/{tid}/cometchat"
         self.add("aws:secretsmanager/secret:Secret", f"{tid}-cometchat-credentials", parent=f"{tid}-credentials",
                  provider=prov, inputs={"name": secret_name, "kmsKeyId": key_arn, "recoveryWindowInDays": 30,
@@ -141,7 +150,7 @@ class StackBuilder:
                  parent=f"{tid}-audit-store", provider=prov, inputs={
                      "bucket": f"hipaachat-{self.stack}-{tid}-audit", "objectLockEnabled": "Enabled",
                      "rule": {"defaultRetention": {"mode": "COMPLIANCE", "days": retention_days or 3653}}},
-                 deps={"bucket": [f"{tid}-audit"]}, protect=keep, retain=True)
+                 deps={"bucket": [f"{tid}-audit-bucket"]}, protect=keep, retain=True)
         operator, auditor = f"{tid}-operator", f"{tid}-auditor"
         self.add("aws:iam/rolePolicy:RolePolicy", f"{operator}-policy", parent=f"{tid}-access", provider=prov, inputs={
             "role": f"hipaachat-{self.stack}-{operator}", "policy": policy_documents.operator_policy(
@@ -152,7 +161,8 @@ class StackBuilder:
         self.add("aws:iam/rolePolicy:RolePolicy", f"{auditor}-policy", parent=f"{tid}-access", provider=prov, inputs={
             "role": f"hipaachat-{self.stack}-{auditor}", "policy": policy_documents.auditor_policy(
                 key_arn, self.arn(f"{tid}-audit-bucket"), self.arn(f"{tid}-audit"))},
-            deps={"role": [auditor], "policy": [f"{tid}-key", f"{tid}-audit-bucket", f"{tid}-audit"]})
+            deps={"role": [auditor], "policy": [f"{tid}-key", f"{tid}-audit-bucket", f"{tid}-audit"]},
+            protect=keep, retain=True)
         self.add("pulumi-python:dynamic/hipaachat:CometChatApp", f"{tid}-cometchat-app", parent=f"{tid}-cometchat",
                  inputs={"tenantId": tid, "name": f"hipaachat-{self.stack}-{tid}", "region": cc},
                  outputs={"appId": f"app-{hashlib.sha256(tid.encode()).hexdigest()[:12]}",
@@ -174,7 +184,7 @@ class StackBuilder:
         self.add("aws:s3/bucket:Bucket", logical, parent=store, provider=prov, inputs={
             "bucket": bucket, "forceDestroy": False, "tags": {**tags, **({RETAIN_TAG: "true"} if lock else {})},
             **({"objectLockEnabled": True} if lock else {})},
-            outputs={"arn": f"arn:aws:s3:::{bucket}"}, protect=protect, retain=lock)
+            outputs={"arn": f"arn:aws:s3:::{bucket}"}, protect=protect, retain=lock, id=bucket)
         sibling = {"parent": store, "provider": prov, "protect": protect, "retain": lock}
         self.add("aws:s3/bucketVersioning:BucketVersioning", f"{logical}-versioning", **sibling, inputs={
             "bucket": bucket, "versioningConfiguration": {"status": "Enabled"}}, deps={"bucket": [logical]})

@@ -109,3 +109,18 @@ def test_unprotected_production_cometchat_app_is_refused(analyze):
 
 def test_prototype_apps_may_be_replaced(analyze):
     assert only(analyze(two_tenants()), "production-cometchat-app-protected") == []
+
+
+def test_email_outside_the_reviewed_vocabulary_is_refused_without_echoing_it(analyze):
+    # Classes a denylist missed: a lab value, a relative, a Medicare number, a condition it did not list.
+    stack = two_tenants()
+    _template(stack, "alpha-template-email", "Your mother's A1c was 7.2%. Log in to view it.")
+    _template(stack, "bravo-template-sms", "Sarcoidosis clinic, member 1EG4-TE5-MK73: {{deep_link}}")
+    found = only(analyze(stack), "notifications-email-sms-phi-free")
+    assert sorted((v.tenant, v.enforcement) for v in found) == [("alpha", "mandatory"), ("bravo", "mandatory")]
+    for violation in found:
+        assert "components/phi_vocabulary.py" in violation.message
+        for secret in ("mother", "A1c", "7.2", "Sarcoidosis", "1EG4"):
+            assert secret not in violation.message
+    alpha = next(v for v in found if v.tenant == "alpha")
+    assert "a reference to a relative" in alpha.message and "a clinical measurement" in alpha.message

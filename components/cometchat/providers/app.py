@@ -46,7 +46,8 @@ from components.cometchat.providers.connection import CometChatConnection, Manag
 from components.cometchat.rest import AppClient
 
 APP_SECRET_OUTPUTS = ["fullAccessKey", "authOnlyKey"]
-_REPLACE_ON = ("tenantId", "name", "region")
+# Inputs CometChat cannot change in place (no PUT on apps): a change replaces the app.
+REPLACE_ON = ("tenantId", "name", "region")
 _UPDATE_ON = ("environment", "keyGeneration", "restUrl", "managementUrl", "managementKey", "managementSecret",
               "__provider")
 _GONE = frozenset({"ERR_APP_NOT_FOUND", "ERR_APP_ARCHIVED"})
@@ -104,7 +105,7 @@ class AppProvider(CometChatProvider):
         return dynamic.ReadResult(id_, {**props, "appId": app.id, "name": app.name, "region": app.region})
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.DiffResult:
-        replaces = changed(olds, news, _REPLACE_ON)
+        replaces = changed(olds, news, REPLACE_ON)
         updates = changed(olds, news, _UPDATE_ON)
         return dynamic.DiffResult(
             changes=bool(replaces or updates),

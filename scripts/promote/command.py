@@ -1,0 +1,189 @@
+"""`hipaachat promote`: move reviewed tenant files from one stack to the next, with evidence.
+
+The unit of promotion is a tenant's reviewed file. Gates run first (scripts.promote.gates);
+only when every gate passes does the file land, byte for byte, in the destination catalog and
+one hash-chained record land in stacks/promotions/<DST>.jsonl (scripts.promote.records).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from components.catalog import TENANT_ID, catalog_dir
+from scripts.analyzer import PolicyPackError
+from scripts.project import InputError, Project, load_stack
+from scripts.promote import gitinfo, records, render
+from scripts.promote.check import check as run_check
+from scripts.promote.gates import Evaluation, evaluate
+from scripts.promote.models import PromotionRecord
+
+EXIT_REFUSED = 1
+EXIT_BAD_INPUT = 2
+stderr = Console(stderr=True)
+
+
+def _fail(message: str, code: int) -> None:
+    stderr.print(f"[bold red]error:[/] {message}", markup=True, highlight=False, soft_wrap=True)
+    sys.exit(code)
+
+
+def _sources(project: Project, src: str, dst: str, tenant_ids: tuple[str, ...]) -> dict[Path, bytes]:
+    """Each requested tenant's source file and its exact bytes (the bytes that will be promoted)."""
+    if src == dst:
+        raise InputError(f"--from and --to are both {src!r}; promote from one stack to another (e.g. "
+                         "--from prototype --to production)")
+    load_stack(project, src)
+    load_stack(project, dst)
+    if not tenant_ids:
+        raise InputError("no --tenant given; name each tenant to promote (--tenant ID, repeatable)")
+    source_dir = catalog_dir(project.root, src)
+    files: dict[Path, bytes] = {}
+    for tenant in dict.fromkeys(tenant_ids):
+        path = source_dir / f"{tenant}.yaml"
+        if not TENANT_ID.match(tenant) or not path.is_file():
+            known = ", ".join(sorted(p.stem for p in source_dir.glob("*.yaml"))) or "none"
+            raise InputError(f"{project.relative(path)}: no such tenant file in stack {src}; known tenants: {known}")
+        files[path] = path.read_bytes()
+    return files
+
+
+def _record_builder(project: Project, evaluation: Evaluation, files: dict[Path, bytes], src: str, dst: str,
+                    who: str):
+    def build(previous: str | None) -> PromotionRecord:
+        return records.seal({
+            "previous": previous,
+            "time": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+            "actor": who, "commit": gitinfo.head_commit(project.root), "from": src, "to": dst,
+            "tenants": [{"id": p.stem, "sha256": records.digest(data)} for p, data in files.items()],
+            "gates": [g.model_dump(include={"name", "passed", "detail"}) for g in evaluation.gates],
+            "plan_sha256": evaluation.plan_sha256,
+            "waivers": [w.model_dump(mode="json") for w in evaluation.waivers],
+        })
+    return build
+
+
+def _run_check(project: Project, src: str, dst: str, fmt: str) -> None:
+    problems = run_check(project, src, dst)
+    chain = records.read_chain(records.records_path(project.root, dst))
+    files = len(list(catalog_dir(project.root, dst).glob("*.yaml")))
+    if fmt == "json":
+        click.echo(render.check_json(src, dst, problems, files, len(chain.records)))
+    elif problems:
+        render.problems_list(problems, src, dst, Console())
+    else:
+        click.echo(f"ok: {files} tenant file(s) in stacks/tenants/{dst} are byte-identical to {src} and match their "
+                   f"promotion records; the chain of {len(chain.records)} record(s) is intact")
+    sys.exit(EXIT_REFUSED if problems else 0)
+
+
+@click.command()
+@click.option("--from", "src", required=True, metavar="SRC", help="Stack to promote from (e.g. prototype).")
+@click.option("--to", "dst", required=True, metavar="DST", help="Stack to promote to (e.g. production).")
+@click.option("--tenant", "tenant_ids", multiple=True, metavar="ID", help="Tenant to promote; repeat for several.")
+@click.option("--dry-run", is_flag=True, help="Run every gate and report; write nothing.")
+@click.option("--actor", help="Who promotes, for the record. Default: $GITHUB_ACTOR, else git's user.email.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--allow-dirty", is_flag=True, help="Let uncommitted tenant files through (local trials only).")
+@click.option("--plan-out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Save the destination plan whose sha256 the record holds (canonical JSON).")
+@click.option("--check", "check_only", is_flag=True,
+              help="Only verify DST: every tenant file identical to SRC's, recorded, and the chain intact.")
+@click.pass_context
+def promote(ctx: click.Context, src: str, dst: str, tenant_ids: tuple[str, ...], dry_run: bool, actor: str | None,
+            fmt: str, allow_dirty: bool, plan_out: Path | None, check_only: bool) -> None:
+    """Promote tenants from SRC to DST once their gates pass, and record it.
+
+    \b
+    Gates (each reported with pass/fail and the fix):
+      committed           the tenant file is committed at HEAD (unless --allow-dirty)
+      templates-phi-free  every notification template is pointer-only under strict linting
+      source-plan         the tenant plans in SRC with no mandatory violation
+      destination-plan    DST, with the tenant added, plans with no mandatory violation
+                          (BAA recorded, HIPAA-eligible CometChat plan, AI only if BAA-covered,
+                          retention floor, PHI-free templates); planned on a copy of the project
+      waivers             waivers the tenant relies on in DST, with expiry (<= 30 days: warning)
+
+    \b
+    On success the file lands in stacks/tenants/DST/ byte-identical, and one hash-chained
+    record is appended to stacks/promotions/DST.jsonl naming the commit, the actor, the file's
+    sha256, the gates, the DST plan's sha256 and the waivers. A refused promotion writes nothing.
+
+    \b
+    Exit codes: 0 promoted, already identical, or --check clean; 1 a gate failed, or --check
+    found an unpromoted edit or a broken chain; 2 bad input (unknown stack or tenant, SRC = DST,
+    malformed files).
+
+    \b
+    Examples:
+      hipaachat promote --from prototype --to production --tenant sunrise-clinic --dry-run
+      hipaachat promote --from prototype --to production --tenant a-clinic --tenant b-clinic
+      hipaachat promote --check --from prototype --to production
+    """
+    try:
+        project = Project.find(ctx.obj)
+        if check_only:
+            _run_check(project, src, dst, fmt)
+        files = _sources(project, src, dst, tenant_ids)
+        target_dir = catalog_dir(project.root, dst)
+        pending = {p: data for p, data in files.items()
+                   if not (target_dir / p.name).is_file() or (target_dir / p.name).read_bytes() != data}
+        ids = [p.stem for p in files]
+        if not pending:
+            if fmt == "json":
+                click.echo(render.outcome_json(status="identical", src=src, dst=dst, tenants=ids, gates=[],
+                                               record=None, plan_sha256=None))
+            else:
+                click.echo(f"already identical: {', '.join(ids)} in stacks/tenants/{dst} match {src}; nothing written")
+            sys.exit(0)
+        who = gitinfo.actor(actor, project.root)
+        if who is None:
+            raise InputError("no actor for the record: pass --actor NAME (CI sets GITHUB_ACTOR; locally, "
+                             "git config user.email)")
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                      console=stderr, transient=True) as bar:
+            task = bar.add_task(f"promoting {', '.join(ids)}")
+            evaluation = evaluate(project, src, dst, pending, allow_dirty=allow_dirty,
+                                  progress=lambda msg: bar.update(task, description=msg),
+                                  warn=lambda msg: stderr.print(f"[yellow]warning:[/] {msg}", highlight=False,
+                                                                soft_wrap=True))
+    except InputError as exc:
+        _fail(str(exc), EXIT_BAD_INPUT)
+    except PolicyPackError as exc:
+        _fail(f"the policy pack failed, so no gate can pass: {exc}", EXIT_REFUSED)
+    promoted_ids = [p.stem for p in pending]
+    if plan_out is not None:
+        records.write_atomic(plan_out, evaluation.plan_json)  # `sha256sum FILE` = the record's plan_sha256
+    record = None
+    if evaluation.passed and not dry_run:
+        path = records.records_path(project.root, dst)
+
+        def land_files() -> None:
+            for source, data in pending.items():
+                records.write_atomic(target_dir / source.name, data)
+        try:
+            record = records.append(path, _record_builder(project, evaluation, pending, src, dst, who),
+                                    before=land_files)
+        except records.ChainBroken as exc:
+            _fail(f"{project.relative(path)}: the record chain is broken ({exc}); nothing was promoted. Restore "
+                  "the file from git history, then promote again.", EXIT_REFUSED)
+    status = "refused" if not evaluation.passed else "dry-run" if dry_run else "promoted"
+    if fmt == "json":
+        click.echo(render.outcome_json(status=status, src=src, dst=dst, tenants=promoted_ids, gates=evaluation.gates,
+                                       record=record, plan_sha256=evaluation.plan_sha256))
+    else:
+        console = Console()
+        render.gates_table(evaluation.gates, f"hipaachat promote {src} -> {dst}: {', '.join(promoted_ids)}", console)
+        if status == "refused":
+            console.print("[bold red]REFUSED[/]: a gate failed; nothing was written", highlight=False)
+        elif status == "dry-run":
+            console.print("[bold green]would promote[/] (dry run; nothing was written)", highlight=False)
+        else:
+            console.print(f"[bold green]PROMOTED[/]: {', '.join(promoted_ids)} -> stacks/tenants/{dst}/; record "
+                          f"{record.id[:12]}... appended to {project.relative(path)}", highlight=False)
+    sys.exit(EXIT_REFUSED if status == "refused" else 0)

@@ -1,0 +1,59 @@
+"""Gates that need no plan: commit state, strict PHI linting and the waivers a tenant relies on."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from scripts.models import Waived
+from scripts.plan import PlanReport, PlanTimings
+from scripts.project import Project
+from scripts.promote.gates import _relied_on, committed_gate, templates_gate
+
+TODAY = dt.date(2026, 11, 30)
+
+
+def _report(*waived: Waived) -> PlanReport:
+    return PlanReport(stack="production", environment="production", tenants=[], resource_count=0,
+                      waived=list(waived), timings=PlanTimings(program_seconds=0, policy_seconds=0))
+
+
+def _waiver(tenant: str, days: int, policy: str = "retention-log-group-minimum") -> Waived:
+    return Waived(policy=policy, tenant=tenant, message="m", reason="Migration window, ticket SEC-123",
+                  approved_by="compliance@example.org", expires=(TODAY + dt.timedelta(days=days)).isoformat())
+
+
+def test_a_waiver_expiring_within_30_days_is_a_warning_with_a_fix() -> None:
+    gate, uses = _relied_on(_report(_waiver("a-clinic", 12), _waiver("b-clinic", 3)), {"a-clinic"}, TODAY)
+    assert gate.passed and gate.warning
+    assert "expires 2026-12-12, 12 day(s) left" in gate.detail and "b-clinic" not in gate.detail
+    assert "Renew or retire retention-log-group-minimum" in gate.fix
+    assert [(u.tenant, u.expires) for u in uses] == [("a-clinic", "2026-12-12")]
+
+
+def test_a_distant_waiver_is_listed_without_a_warning() -> None:
+    gate, uses = _relied_on(_report(_waiver("a-clinic", 90)), {"a-clinic"}, TODAY)
+    assert gate.passed and not gate.warning and gate.fix is None and len(uses) == 1
+    gate, uses = _relied_on(_report(), {"a-clinic"}, TODAY)
+    assert gate.detail == "relies on no waiver" and uses == []
+
+
+def test_strict_linting_refuses_phi_in_any_channel(project_copy: Path) -> None:
+    project = Project.find(project_copy)
+    path = project_copy / "stacks" / "tenants" / "prototype" / "sunrise-clinic.yaml"
+    clean = path.read_bytes()
+    assert templates_gate({path: clean}, project).passed
+    dirty = clean.replace(b'push: "You have a new message from your care team."',
+                          b'push: "Jane Roe, your biopsy results are in"')
+    gate = templates_gate({path: dirty}, project)
+    assert not gate.passed and "notifications.push" in gate.detail and "Jane Roe" not in gate.detail
+    assert gate.fix
+
+
+def test_outside_git_the_commit_gate_fails_unless_dirty_is_allowed(project_copy: Path) -> None:
+    project = Project.find(project_copy)
+    path = project_copy / "stacks" / "tenants" / "prototype" / "sunrise-clinic.yaml"
+    refused = committed_gate(project, [path], allow_dirty=False)
+    assert not refused.passed and "not a git repository" in refused.detail and "--allow-dirty" in refused.fix
+    allowed = committed_gate(project, [path], allow_dirty=True)
+    assert allowed.passed and allowed.warning and "allowed by --allow-dirty" in allowed.detail

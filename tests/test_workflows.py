@@ -1,0 +1,237 @@
+"""The GitHub Actions workflows: schema-valid, holding the invariants a HIPAA deploy needs, and
+(for plan.yml) actually run: its `run:` steps execute in order on a pull-request clone."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import jsonschema
+import yaml
+
+from scripts.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKFLOWS = ROOT / ".github" / "workflows"
+CHECK_JSONSCHEMA = str(Path(sys.executable).with_name("check-jsonschema"))
+SARIF_SCHEMA = json.loads((Path(__file__).parent / "schemas" / "sarif-schema-2.1.0.json").read_text())
+
+
+def load(name: str) -> dict:
+    data = yaml.safe_load((WORKFLOWS / name).read_text())
+    data["on"] = data.pop(True, data.get("on"))  # PyYAML reads the key `on:` as the boolean True
+    return data
+
+
+def steps(workflow: dict) -> list[tuple[str, dict]]:
+    return [(job, step) for job, spec in workflow["jobs"].items() for step in spec["steps"]]
+
+
+def run_scripts() -> list[str]:
+    return [step["run"] for name in ("plan.yml", "deploy.yml", "promote.yml") for _, step in steps(load(name))
+            if "run" in step]
+
+
+def test_workflows_validate_against_schemastores_github_workflow_schema() -> None:
+    files = sorted(str(p) for p in WORKFLOWS.glob("*.yml"))
+    assert [Path(f).name for f in files] == ["deploy.yml", "plan.yml", "promote.yml"]
+    result = subprocess.run([CHECK_JSONSCHEMA, "--builtin-schema", "vendor.github-workflows", *files],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_schema_check_refuses_a_malformed_workflow(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yml"
+    broken.write_text("on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo hi\n"
+                      "        uses: actions/checkout@v5\n    concurrency:\n      cancel-in-progress: maybe\n")
+    result = subprocess.run([CHECK_JSONSCHEMA, "--builtin-schema", "vendor.github-workflows", str(broken)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+
+
+def test_every_pulumi_action_step_runs_the_policy_pack() -> None:
+    pulumi_steps = [(name, step) for name in ("plan.yml", "deploy.yml", "promote.yml")
+                    for _, step in steps(load(name)) if str(step.get("uses", "")).startswith("pulumi/actions")]
+    assert len(pulumi_steps) == 3  # prototype up; production preview and up
+    for name, step in pulumi_steps:
+        assert step["uses"] == "pulumi/actions@v7", name
+        assert "policies/hipaa" in step["with"]["policyPacks"].split(), (name, step)
+
+
+def test_production_is_reviewed_serialised_and_applies_the_plan_it_previewed() -> None:
+    deploy = load("deploy.yml")
+    assert deploy["on"] == {"push": {"branches": ["main"]}}
+    production = deploy["jobs"]["production"]
+    assert production["needs"] == "prototype"
+    assert production["environment"] == "production"
+    assert production["concurrency"]["cancel-in-progress"] is False
+    assert production["permissions"]["id-token"] == "write"
+    pulumi = [s for s in production["steps"] if str(s.get("uses", "")).startswith("pulumi/actions")]
+    assert [s["with"]["command"] for s in pulumi] == ["preview", "up"]
+    assert pulumi[0]["with"]["plan"] == pulumi[1]["with"]["plan"]
+    uploads = [s for s in production["steps"] if str(s.get("uses", "")).startswith("actions/upload-artifact@")]
+    assert len(uploads) == 1
+    paths = uploads[0]["with"]["path"].split()
+    assert "stacks/promotions/" in paths and Path(pulumi[0]["with"]["plan"]).parent.as_posix() + "/" in paths
+    order = [s.get("uses", s.get("run", "")) for s in production["steps"]]
+    assert order.index(uploads[0]["uses"]) < len(order) - 1  # evidence is kept before the update runs
+    assert any("promote --check" in s.get("run", "") for s in production["steps"])
+
+
+def test_aws_access_is_oidc_only_never_static_keys() -> None:
+    for name in ("plan.yml", "deploy.yml", "promote.yml"):
+        text = (WORKFLOWS / name).read_text()
+        for forbidden in ("aws-access-key-id", "aws-secret-access-key", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+                          "AWS_SESSION_TOKEN"):
+            assert forbidden not in text, (name, forbidden)
+        workflow = load(name)
+        for job_name, job in workflow["jobs"].items():
+            aws = [s for s in job["steps"] if str(s.get("uses", "")).startswith("aws-actions/configure-aws-credentials")]
+            for step in aws:
+                assert step["uses"] == "aws-actions/configure-aws-credentials@v6"
+                assert step["with"]["role-to-assume"].startswith("${{ vars.")
+                assert job["permissions"]["id-token"] == "write", job_name
+            if name == "plan.yml":
+                assert not aws  # pull requests plan offline, with no cloud credentials at all
+    assert "id-token" not in load("plan.yml")["permissions"]
+
+
+def _invocations(script: str) -> list[list[str]]:
+    joined = re.sub(r"\\\n\s*", " ", script)
+    found = []
+    for match in re.finditer(r"\bhipaachat\s+([^|>;&\n]+)", joined):
+        found.append(shlex.split(match.group(1)))
+    return found
+
+
+def test_every_hipaachat_command_in_a_workflow_exists_in_the_cli() -> None:
+    invocations = [args for script in run_scripts() for args in _invocations(script)]
+    assert len(invocations) >= 8
+    seen = set()
+    for args in invocations:
+        command: click.Command = main
+        words = list(args)
+        path = []
+        while isinstance(command, click.Group):
+            name = words.pop(0)
+            assert name in command.commands, f"hipaachat {' '.join(path + [name])}: no such command"
+            command, path = command.commands[name], path + [name]
+        known = {opt for param in command.params for opt in getattr(param, "opts", [])}
+        for word in words:
+            if word.startswith("--"):
+                assert word.split("=")[0] in known, f"hipaachat {' '.join(path)}: no option {word}"
+        choices = {opt: param.type.choices for param in command.params if isinstance(param.type, click.Choice)
+                   for opt in param.opts}
+        for option, value in zip(words, words[1:]):
+            if option in choices and not value.startswith("$"):
+                assert value in choices[option], (path, option, value)
+        seen.add(" ".join(path))
+    assert seen == {"plan", "tenants validate", "promote"}
+
+
+def _uv_shim(directory: Path) -> Path:
+    """`uv` on PATH as setup-uv leaves it, from this machine's uv (a binary or a pip install)."""
+    directory.mkdir()
+    found = shutil.which("uv")
+    command = shlex.quote(found) if found else f"{shlex.quote(sys._base_executable)} -m uv"  # type: ignore[attr-defined]
+    shim = directory / "uv"
+    shim.write_text(f'#!/bin/sh\nexec {command} "$@"\n')
+    shim.chmod(0o755)
+    return directory
+
+
+def _pull_request_clone(tmp_path: Path) -> Path:
+    """origin (main) = this working tree; the clone is a PR branch adding a prototype tenant."""
+    origin = tmp_path / "origin"
+    shutil.copytree(ROOT, origin, ignore=shutil.ignore_patterns(".git", ".venv", "__pycache__", ".pytest_cache",
+                                                                  "*.egg-info", "tests"))
+    env = {"GIT_AUTHOR_NAME": "dev", "GIT_AUTHOR_EMAIL": "dev@example.org",
+           "GIT_COMMITTER_NAME": "dev", "GIT_COMMITTER_EMAIL": "dev@example.org"}
+
+    def git(cwd: Path, *args: str) -> None:
+        subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, env=os.environ | env)
+
+    git(origin, "init", "-q", "-b", "main")
+    git(origin, "add", "-A")
+    git(origin, "commit", "-q", "-m", "main")
+    clone = tmp_path / "workspace"
+    git(tmp_path, "clone", "-q", str(origin), str(clone))
+    git(clone, "switch", "-q", "-c", "onboard-harbor")
+    catalog = clone / "stacks" / "tenants" / "prototype"
+    (catalog / "harbor-clinic.yaml").write_text((catalog / "sunrise-clinic.yaml").read_text()
+                                               .replace("sunrise-clinic", "harbor-clinic")
+                                               .replace("Sunrise Family Clinic", "Harbor Clinic"))
+    git(clone, "add", "-A")
+    git(clone, "commit", "-q", "-m", "onboard harbor-clinic in prototype")
+    return clone
+
+
+def _run_steps(workflow: dict, job: str, clone: Path, environ: dict[str, str]) -> tuple[str | None, str]:
+    """Run the job's `run:` steps in order as the runner would (bash -eo pipefail, GITHUB_ENV).
+
+    Returns the name of the first failing step (None if all passed) and the combined output.
+    """
+    env = dict(environ)
+    output = []
+    for step in workflow["jobs"][job]["steps"]:
+        if "uses" in step:
+            continue  # actions (checkout, setup-uv, upload-sarif) are GitHub's, not runnable here
+        assert "${{" not in step["run"], "run: steps must read GitHub values from the environment"
+        script = Path(env["RUNNER_TEMP"]) / "step.sh"
+        script.write_text(step["run"])
+        result = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)], cwd=clone,
+                                env=env | step.get("env", {}), capture_output=True, text=True, timeout=900)
+        output.append(f"## {step['name']}\n{result.stdout}{result.stderr}")
+        if result.returncode != 0:
+            return step["name"], "\n".join(output)
+        for line in Path(env["GITHUB_ENV"]).read_text().splitlines():
+            key, _, value = line.partition("=")
+            env[key] = value
+    return None, "\n".join(output)
+
+
+def test_the_plan_workflow_runs_green_on_a_pull_request_and_blocks_a_direct_production_edit(tmp_path: Path) -> None:
+    clone = _pull_request_clone(tmp_path)
+    runner = tmp_path / "runner"
+    runner.mkdir()
+    summary, github_env = runner / "summary.md", runner / "env"
+    summary.touch()
+    github_env.touch()
+    venv_bin = str(Path(sys.executable).parent)
+    path = os.pathsep.join(p for p in os.environ["PATH"].split(os.pathsep) if p != venv_bin)
+    environ = {k: v for k, v in os.environ.items()
+               if not k.startswith(("GITHUB_", "VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT"))} | {
+        "PATH": f"{_uv_shim(tmp_path / 'bin')}{os.pathsep}{path}", "CI": "true", "GITHUB_ACTIONS": "true",
+        "GITHUB_EVENT_NAME": "pull_request", "GITHUB_BASE_REF": "main", "GITHUB_HEAD_REF": "onboard-harbor",
+        "GITHUB_WORKSPACE": str(clone), "GITHUB_STEP_SUMMARY": str(summary), "GITHUB_ENV": str(github_env),
+        "GITHUB_ACTOR": "dev", "RUNNER_TEMP": str(runner)}
+    workflow = load("plan.yml")
+    assert workflow["on"] == {"pull_request": None}
+
+    failed, log = _run_steps(workflow, "plan", clone, environ)
+    assert failed is None, log
+    assert "HIPAACHAT_STACKS=prototype" in github_env.read_text()  # only the stack the PR touched
+    text = summary.read_text()
+    assert "### hipaachat plan: stack `prototype` (prototype)" in text and "| `harbor-clinic` |" in text
+    assert "stack `production`" not in text
+    sarif = json.loads((clone / "plan-sarif" / "prototype.sarif").read_text())
+    jsonschema.Draft4Validator(SARIF_SCHEMA).validate(sarif)
+    assert sorted(p.name for p in (clone / "plan-sarif").iterdir()) == ["prototype.sarif"]
+
+    # The same workflow on a PR that edits the production catalog by hand must fail, at the check.
+    production = clone / "stacks" / "tenants" / "production" / "sunrise-clinic.yaml"
+    production.write_text(production.read_text().replace("audit_log_days: 2192", "audit_log_days: 3653"))
+    subprocess.run(["git", "commit", "-qam", "tweak production directly"], cwd=clone, check=True, capture_output=True,
+                   env=os.environ | {"GIT_AUTHOR_NAME": "dev", "GIT_AUTHOR_EMAIL": "dev@example.org",
+                                     "GIT_COMMITTER_NAME": "dev", "GIT_COMMITTER_EMAIL": "dev@example.org"})
+    github_env.write_text("")
+    failed, log = _run_steps(workflow, "plan", clone, environ)
+    assert failed == "Production tenants changed only by promotion", log
+    assert "differs from stacks/tenants/prototype/sunrise-clinic.yaml" in log
