@@ -34,6 +34,11 @@ def deploy_stack(project_dir: Path) -> dict[str, Tenant]:
     tenants = {}
     for entry in load_catalog(catalog_dir(project_dir, stack), display_root=project_dir):
         spec = entry.tenant
+        if not settings.allows(spec.residency):
+            # A residency shard never deploys a tenant of another residency, even if a file lands there.
+            raise pulumi.RunError(f"{entry.path}: residency {spec.residency} is not one of this stack's "
+                                  f"{NAMESPACE}:residencies {settings.residencies}; move the tenant to a "
+                                  f"stack of its residency (hipaachat shards move {spec.id} --to STACK)")
         if deploys(spec) == "nothing":
             continue  # released after its retention date: the stack stops managing its evidence
         tenants[spec.id] = Tenant(spec.id, TenantArgs(spec=spec, settings=settings, stack=stack))

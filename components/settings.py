@@ -87,6 +87,8 @@ class StackSettings(BaseModel):
     cometchat_client: dict[str, Any] | None = Field(None, alias="cometchatClient")
     # Prefix of globally unique names (S3 buckets); change it if another AWS account already uses ours.
     name_prefix: str = Field("hipaachat", alias="namePrefix", pattern=r"^[a-z][a-z0-9-]{1,20}$")
+    # The residencies this stack may hold (a residency shard such as `production-eu`); None = any.
+    residencies: list[ResidencyCode] | None = Field(None, min_length=1)
 
     @field_validator("regions", mode="before")
     @classmethod
@@ -111,6 +113,10 @@ class StackSettings(BaseModel):
     def region_for(self, residency: str) -> Region:
         return self.regions[residency]
 
+    def allows(self, residency: str) -> bool:
+        """Whether this stack may hold a tenant of `residency` (residency shards hold one or a few)."""
+        return self.residencies is None or residency in self.residencies
+
     @classmethod
     def from_config(cls, values: dict[str, Any]) -> "StackSettings":
         """Build from `hipaachat:`-namespaced keys (as stack files and `PULUMI_CONFIG` hold them).
@@ -127,6 +133,28 @@ class StackSettings(BaseModel):
                 value = json.loads(value)
             own[name] = value
         return cls.model_validate(own)
+
+
+def fleet_of(stack: str) -> str | None:
+    """The environment whose fleet `stack` belongs to: `production` and `production-eu` -> production.
+
+    Stacks named after an environment share its settings (stacks/environments/<env>.yaml) and
+    are its shards; any other stack (e.g. `local`) stands alone.
+    """
+    for environment in ("prototype", "production"):
+        if stack == environment or stack.startswith(f"{environment}-"):
+            return environment
+    return None
+
+
+def naming_scope(stack: str) -> str:
+    """What physical names (buckets, roles, log groups, aliases) carry instead of the stack name.
+
+    Shards of one environment share a scope, so a tenant keeps every physical name when
+    `hipaachat shards move` carries it to another shard (a rename would replace its evidence).
+    Tenant ids are unique across an environment (`hipaachat stacks check`), so names stay unique.
+    """
+    return fleet_of(stack) or stack
 
 
 # Secret settings are read only by the program, through pulumi.Config().require_secret().

@@ -25,7 +25,7 @@ from components.lifecycle import deploys, evidence_until
 from components.cometchat.providers import CometChatConnection
 from components.log_sinks import AuditSinks, AuditSinksArgs
 from components.messaging import Messaging, MessagingArgs
-from components.settings import StackSettings
+from components.settings import StackSettings, naming_scope
 from components.tags import TENANT_TYPE, tenant_tags
 from components.templates import TemplateStore, TemplateStoreArgs
 
@@ -83,18 +83,20 @@ class Tenant(pulumi.ComponentResource):
         def tags(part: str) -> dict[str, str]:
             return tenant_tags(spec.id, stack, part)
 
-        log_group_name = f"/hipaachat/{stack}/{spec.id}/audit"
+        # Names follow the environment, tags the stack: a tenant moved between shards keeps its resources.
+        names = naming_scope(stack)
+        log_group_name = f"/hipaachat/{names}/{spec.id}/audit"
         self.access = Access(f"{spec.id}-access", AccessArgs(
-            tenant_id=spec.id, stack=stack, account_id=account_id, tags=tags("access"), protect=production,
+            tenant_id=spec.id, stack=names, account_id=account_id, tags=tags("access"), protect=production,
             operator=active), opts=child)
         self.keys = Keys(f"{spec.id}-keys", KeysArgs(
-            tenant_id=spec.id, stack=stack, region=region.aws_region, account_id=account_id,
+            tenant_id=spec.id, stack=names, region=region.aws_region, account_id=account_id,
             log_group_name=log_group_name, operator_role_arn=self.access.operator_arn,
             auditor_role_arn=self.access.auditor.arn, tags=tags("keys"), protect=production), opts=child)
         key_arn = self.keys.key.arn
         self.sinks = AuditSinks(f"{spec.id}-audit-sinks", AuditSinksArgs(
             tenant_id=spec.id, log_group_name=log_group_name,
-            archive_bucket_name=bucket_name(settings.name_prefix, stack, spec.id, "audit"),
+            archive_bucket_name=bucket_name(settings.name_prefix, names, spec.id, "audit"),
             retention_days=spec.retention.audit_log_days, key_arn=key_arn, tags=tags("audit"),
             protect=production), opts=child)
         outputs: dict[str, pulumi.Input] = {
@@ -111,12 +113,12 @@ class Tenant(pulumi.ComponentResource):
             self.register_outputs(outputs)
             return
         self.credentials = credentials = Credentials(f"{spec.id}-credentials", CredentialsArgs(
-            tenant_id=spec.id, stack=stack, key_arn=key_arn, tags=tags("credentials")), opts=child)
+            tenant_id=spec.id, stack=names, key_arn=key_arn, tags=tags("credentials")), opts=child)
         self.templates = templates = TemplateStore(f"{spec.id}-template-store", TemplateStoreArgs(
-            tenant_id=spec.id, bucket_name=bucket_name(settings.name_prefix, stack, spec.id, "templates"),
+            tenant_id=spec.id, bucket_name=bucket_name(settings.name_prefix, names, spec.id, "templates"),
             key_arn=key_arn, notifications=spec.notifications, tags=tags("templates")), opts=child)
         self.messaging = messaging = Messaging(f"{spec.id}-cometchat", MessagingArgs(
-            spec=spec, stack=stack, settings=settings, connection=CometChatConnection.from_stack(settings),
+            spec=spec, stack=names, settings=settings, connection=CometChatConnection.from_stack(settings),
             credentials=credentials, sinks=self.sinks, key_arn=key_arn, tags=tags("cometchat")), opts=child)
         self.access.grant(
             key_arn=key_arn,

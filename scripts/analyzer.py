@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import grpc
+import yaml
 from google.protobuf import empty_pb2, json_format
 from pulumi.runtime import proto
 from pulumi.runtime.proto import analyzer_pb2_grpc
@@ -106,7 +107,7 @@ class _PackProcess:
         self.pack_dir = pack_dir
         self._stderr: collections.deque[str] = collections.deque(maxlen=STDERR_TAIL_LINES)
         self._process = subprocess.Popen(
-            [sys.executable, "-u", "-m", "pulumi.policy", "127.0.0.1:0", str(pack_dir)],
+            [pack_interpreter(pack_dir), "-u", "-m", "pulumi.policy", "127.0.0.1:0", str(pack_dir)],
             cwd=pack_dir, env=dict(env), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         lines: queue.Queue[str | None] = queue.Queue()
         threading.Thread(target=_pump, args=(self._process.stdout, lines.put, lines.put), daemon=True).start()
@@ -292,6 +293,22 @@ class PolicyPackProcess:
                     tenant=owner.get(urn), urn=urn or None, message=message, phase=phase))
         return PolicyOutcome(violations=violations, waived=waived, deferred=deferred,
                              policies=[p.name for p in self.info.policies] if self.info else [])
+
+
+def pack_interpreter(pack_dir: Path) -> str:
+    """The Python the Pulumi CLI would run the pack with: PulumiPolicy.yaml's `virtualenv`, if it exists.
+
+    A published pack names its own virtualenv (`venv`, beside it); the repository's pack names
+    the project's. Where the named one is missing, this process's interpreter serves.
+    """
+    try:
+        manifest = yaml.safe_load((pack_dir / "PulumiPolicy.yaml").read_text()) or {}
+        runtime = manifest.get("runtime")
+        venv = runtime.get("options", {}).get("virtualenv") if isinstance(runtime, dict) else None
+    except (OSError, yaml.YAMLError, AttributeError):
+        venv = None
+    python = (pack_dir / venv / "bin" / "python") if isinstance(venv, str) else None
+    return str(python) if python is not None and python.exists() else sys.executable
 
 
 def _pump(stream: Any, sink: Callable[[str], None], done: Callable[[None], None] | None = None) -> None:

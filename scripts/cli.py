@@ -39,7 +39,8 @@ class _Hipaachat(click.Group):
     """
 
     lazy = {"emulator": "scripts.emulator.command:emulator", "promote": "scripts.promote.command:promote",
-            "audit": "scripts.audit.command:audit"}
+            "audit": "scripts.audit.command:audit", "stacks": "scripts.stacks:stacks",
+            "shards": "scripts.shards:shards"}
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *self.lazy})

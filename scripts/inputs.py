@@ -27,4 +27,10 @@ def validate_inputs(project: Project, stack: str) -> tuple[StackConfig, list[Pat
         entries = load_catalog(catalog_dir(project.root, stack), display_root=project.root)
     except CatalogError as exc:
         raise InputError(str(exc)) from exc
+    # A residency shard (hipaachat:residencies) holds only its residencies; the program refuses the rest.
+    misplaced = [f"{project.relative(e.path)}: residency: {e.tenant.residency} is not one of stack {stack}'s "
+                 f"hipaachat:residencies; move it with `hipaachat shards move {e.tenant.id} --to STACK`"
+                 for e in entries if not config.settings.allows(e.tenant.residency)]
+    if misplaced:
+        raise InputError("\n".join(misplaced))
     return config, [entry.path for entry in entries]

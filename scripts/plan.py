@@ -72,12 +72,15 @@ def build_plan(project: Project, stack: str, *, policies: bool = True,
                deployed: Mapping[str, CapturedResource] | None = None,
                progress: Callable[[str], None] = lambda _: None,
                warn: Callable[[str], None] = lambda _: None,
-               state_file: str = "the deployed state", export_state: Path | None = None) -> PlanReport:
+               state_file: str = "the deployed state", export_state: Path | None = None,
+               workers: int | None = None) -> PlanReport:
     """Capture the stack's program and evaluate the pack in both phases of a deployment.
 
     `deployed` (URN -> resource, from a state file) are the resources that already exist: they
     keep their values in the preview phase, and the plan reports what would change in them
     (scripts.plan_state). `export_state` receives the capture as a `pulumi stack export` file.
+    `workers` caps the processes it uses (program shards, pack processes); default one per core.
+    `hipaachat shards plan` lowers it when it plans several stacks at once.
     """
     config, tenant_files = validate_inputs(project, stack)
     progress(f"running the program for {len(tenant_files)} tenants under Pulumi mocks")
@@ -86,7 +89,7 @@ def build_plan(project: Project, stack: str, *, policies: bool = True,
         warn(warning)
     try:
         resources = run_program_sharded(project.root, stack, config.values, config.secret_keys, tenant_files,
-                                        workers=os.cpu_count() or 1)
+                                        workers=workers or os.cpu_count() or 1)
     except pulumi.ConfigMissingError as exc:
         raise InputError(f"{project.relative(project.stack_file(stack))}: {exc}") from exc
     program_seconds = time.perf_counter() - started
@@ -97,7 +100,7 @@ def build_plan(project: Project, stack: str, *, policies: bool = True,
     started = time.perf_counter()
     if policies:
         with PolicyPackProcess(project.root / POLICY_PACK, stack_config=stack_config_for_pack(config),
-                               project="hipaachat", stack=stack) as pack:
+                               project="hipaachat", stack=stack, processes=workers) as pack:
             progress(f"evaluating {len(resources)} resources as `pulumi preview` sees them (values unknown)")
             preview = pack.analyze(preview_view(resources, deployed or {}), phase="preview")
             progress(f"evaluating {len(resources)} resources as `pulumi up` sees them (values resolved)")

@@ -87,6 +87,7 @@ def load_stack(project: Project, stack: str) -> StackConfig:
     raw = data.get("config") or {}
     if not isinstance(raw, dict):
         raise InputError(f"{shown}: config: must be a mapping of 'namespace:key: value'")
+    _refuse_drift(project, stack, raw)
     values: dict[str, str] = {}
     secret_keys: set[str] = set()
     for key, value in raw.items():
@@ -116,6 +117,16 @@ def load_stack(project: Project, stack: str) -> StackConfig:
         raise InputError(f"{shown}: a {NAMESPACE}: value is not valid JSON/YAML ({exc})") from exc
     return StackConfig(name=stack, values=values, secret_keys=frozenset(secret_keys), settings=settings,
                        warnings=tuple(warnings))
+
+
+def _refuse_drift(project: Project, stack: str, raw: dict[str, Any]) -> None:
+    """A stack of an environment (`production-eu`) must carry exactly its environment's settings."""
+    from scripts.stacks.environments import stack_drift  # imported here: it builds on this module
+
+    drift = stack_drift(project, stack, raw)
+    if drift:
+        shown = project.relative(project.stack_file(stack))
+        raise InputError("\n".join(f"{shown}: {d}" for d in drift))
 
 
 def stack_config_for_pack(config: StackConfig) -> dict[str, Any]:

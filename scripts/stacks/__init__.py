@@ -1,0 +1,5 @@
+"""`hipaachat stacks`: several Pulumi stacks per environment sharing one source of settings."""
+
+from scripts.stacks.command import stacks
+
+__all__ = ["stacks"]
