@@ -14,6 +14,7 @@ from typing import Any
 
 from components.tags import CHANNEL_TAG
 from policies.hipaa import contracts as c
+from policies.hipaa.values import as_bool, as_int
 from scripts.audit.models import (
     BaaEvidence,
     CometChatEvidence,
@@ -35,24 +36,6 @@ def prop(resource: CapturedResource | None, key: str) -> Any:
         return None
     value = resource.outputs.get(key, resource.inputs.get(key))
     return None if is_secret(value) else value
-
-
-def as_int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return int(value)
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value)
-    return None
-
-
-def as_bool(value: Any) -> bool | None:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.lower() in ("true", "false"):
-        return value.lower() == "true"
-    return None
 
 
 def _text(value: Any) -> str | None:

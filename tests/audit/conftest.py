@@ -97,7 +97,7 @@ def planted_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
   expires: 2027-02-14
 """)
     promotions = root / "stacks" / "promotions"
-    promotions.mkdir()
+    promotions.mkdir(exist_ok=True)  # the shipped repo has records already
     records = [
         {"id": "p1", "previous": None, "time": "2026-11-01T10:00:00Z", "actor": "ci@example.org", "commit": "a" * 40,
          "from": "prototype", "to": "local", "tenants": [{"id": "sunrise-clinic", "sha256": "1" * 64}],
