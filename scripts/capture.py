@@ -31,6 +31,7 @@ PROJECT = "hipaachat"
 # The pickled provider of a dynamic resource: a large secret that no policy reads. The engine
 # forwards it; we drop it to keep 1,000-tenant plans fast, and say so here rather than hide it.
 DYNAMIC_PROVIDER_INPUT = "__provider"
+ROOT_STACK_TYPE = "pulumi:pulumi:Stack"
 
 
 class _RealisticMocks(pulumi.runtime.Mocks):
@@ -108,18 +109,20 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
         self.captured: list[CapturedResource] = []
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
-        """URNs as the engine makes them: the root stack's type is never part of a child's type.
+        """URNs as the engine makes them (`Deployment.generateURN`), so they match a real export.
 
-        Pulumi's MockMonitor prefixes top-level resources with `pulumi:pulumi:Stack$`; the engine
-        does not, and `plan --state` matches these URNs against a real `pulumi stack export`.
+        The engine qualifies a type with its parent's full qualified type and never with the root
+        stack's; Pulumi's MockMonitor uses only the parent's last type and names the root stack
+        too. `plan --state`, `audit --state` and `shards move` match URNs against real state.
         """
-        if parent and parent.split("::")[2].split("$")[-1] == "pulumi:pulumi:Stack":
-            parent = ""
-        return super().make_urn(parent, type_, name)
+        qualified = parent.split("::")[2] if parent else ""
+        if qualified and qualified != ROOT_STACK_TYPE:
+            type_ = f"{qualified}${type_}"
+        return super().make_urn("", type_, name)
 
     def RegisterResource(self, request):  # noqa: N802 (gRPC method name)
         response = super().RegisterResource(request)
-        if request.type == "pulumi:pulumi:Stack":
+        if request.type == ROOT_STACK_TYPE:
             return response
         registration = self.resources[response.urn]
         state = registration.state or {}

@@ -97,3 +97,15 @@ def test_deployed_resources_keep_their_values(captured):
 def test_the_sentinel_is_the_engines(captured):
     assert UNKNOWN == "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
     assert UNKNOWN not in json.dumps([r.model_dump() for r in captured], default=repr)
+
+
+def test_urns_are_the_engines(captured):
+    """A capture's URNs match a real `pulumi stack export`: the parent's full qualified type, never the root stack's."""
+    key = by_name(captured, "sunrise-clinic-key")
+    assert key.urn == ("urn:pulumi:local::hipaachat::hipaachat:index:Tenant$hipaachat:tenant:Keys"
+                       "$aws:kms/key:Key::sunrise-clinic-key")
+    assert not any("pulumi:pulumi:Stack$" in r.urn for r in captured)
+    by_urn = {r.urn: r for r in captured}
+    for r in captured:
+        if r.parent in by_urn:
+            assert r.urn.split("::")[2] == f"{by_urn[r.parent].urn.split('::')[2]}${r.type}"

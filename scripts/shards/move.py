@@ -22,7 +22,7 @@ from components.catalog import TenantFile, catalog_dir
 from components.files import STACK_FILE, read_bytes
 from components.settings import fleet_of
 from scripts.capture import run_program
-from scripts.models import CapturedResource, tenant_owners
+from scripts.models import tenant_owners
 from scripts.project import InputError, Project, StackConfig
 from scripts.stacks.fleet import FleetStack, load_fleet
 
@@ -112,32 +112,7 @@ def _tenant_urns(project: Project, config: StackConfig, moving: TenantFile) -> t
             read_bytes(project.stack_file(stack), STACK_FILE, root=project.root))
         resources = run_program(view, stack, config.values, config.secret_keys)
     owner = tenant_owners(resources)
-    real = engine_urns(resources)
+    # The capture's URNs are the engine's (scripts.capture makes them as Deployment.generateURN does).
     owned = [r for r in resources if owner.get(r.urn) == moving.tenant.id]
-    top = [real[r.urn] for r in owned if owner.get(r.parent or "") != moving.tenant.id]
-    return sorted(real[r.urn] for r in owned), sorted(top)
-
-
-def engine_urns(resources: list[CapturedResource]) -> dict[str, str]:
-    """The URN the Pulumi engine gives each resource, keyed by the URN Pulumi's mocks gave it.
-
-    The mock monitor qualifies a type with its parent's last type only, and names the root
-    stack type too; the engine (`Deployment.generateURN`) qualifies it with the parent's full
-    qualified type and never with the root stack. `pulumi state move` needs the engine's.
-    """
-    by_urn = {r.urn: r for r in resources}
-    qualified: dict[str, str] = {}
-
-    def qualify(urn: str) -> str:
-        if urn not in qualified:
-            resource = by_urn[urn]
-            parent = by_urn.get(resource.parent or "")
-            qualified[urn] = f"{qualify(parent.urn)}${resource.type}" if parent is not None else resource.type
-        return qualified[urn]
-
-    real = {}
-    for r in resources:
-        stack, project = r.urn.split("::")[0], r.urn.split("::")[1]
-        real[r.urn] = f"{stack}::{project}::{qualify(r.urn)}::{r.name}"
-    return real
-
+    top = [r.urn for r in owned if owner.get(r.parent or "") != moving.tenant.id]
+    return sorted(r.urn for r in owned), sorted(top)

@@ -66,11 +66,12 @@ class StackBuilder:
         preview does not know for a resource that is not created yet.
         """
         parent_urn = self._resources[parent].urn if parent else self.root
-        parent_type = self._resources[parent].type if parent else "pulumi:pulumi:Stack"
+        # The engine qualifies a type with its parent's full qualified type, never with the root stack's.
+        qualified = f"{self._resources[parent].urn.split('::')[2]}${type_}" if parent else type_
         property_dependencies = {k: [self._resources[d].urn for d in v] for k, v in (deps or {}).items()}
         inputs = dict(inputs or {})
         resource = CapturedResource(
-            urn=f"urn:pulumi:{self.stack}::{PROJECT}::{parent_type}${type_}::{name}", type=type_, name=name,
+            urn=f"urn:pulumi:{self.stack}::{PROJECT}::{qualified}::{name}", type=type_, name=name,
             custom=custom, id=(id if id is not None else f"{name}-id") if custom else "",
             inputs=inputs, outputs={**inputs, **(outputs or {})}, parent=parent_urn,
             provider=f"{self._resources[provider].urn}::{provider}-id" if provider else None,
