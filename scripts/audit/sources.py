@@ -11,22 +11,20 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import os
-import subprocess
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pulumi
 
-from components.catalog import catalog_dir
 from scripts.audit.evidence import POLICY_PACK, WAIVERS_FILE, AuditSubject
 from scripts.audit.models import InputFile, Versions
 from scripts.audit.records import PROMOTIONS_DIR
 from scripts.capture import run_program_sharded
-from scripts.models import CapturedResource
 from scripts.plan import validate_inputs
 from scripts.project import InputError, Project, StackConfig, load_stack
 from scripts.state import StateDocument, read_state
+from scripts.repository import git
 
 
 def sha256_file(path: Path) -> str:
@@ -61,11 +59,8 @@ def _common_files(project: Project, stack: str) -> list[tuple[str, Path]]:
 
 
 def _git(root: Path, *args: str) -> str | None:
-    try:
-        done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=10, check=False)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return done.stdout.strip() if done.returncode == 0 else None
+    done = git(root, *args)
+    return done.stdout.strip() if done is not None and done.returncode == 0 else None
 
 
 def versions_of(root: Path) -> Callable[[str], Versions]:

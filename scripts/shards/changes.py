@@ -9,11 +9,11 @@ promotion records) affect none. When unsure, plan more, never less.
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import PurePosixPath
 
 from scripts.project import InputError, Project
 from scripts.shards.models import ChangeScope
+from scripts.repository import git_output
 
 # Paths (relative to the project root) that never change what a stack deploys.
 INERT_PREFIXES = ("tests/", "docs/", ".github/", "stacks/promotions/")
@@ -21,13 +21,7 @@ INERT_SUFFIXES = (".md",)
 
 
 def _git(project: Project, *args: str) -> str:
-    try:
-        result = subprocess.run(["git", *args], cwd=project.root, capture_output=True, text=True, timeout=60)
-    except FileNotFoundError as exc:
-        raise InputError("--changed-since needs git on PATH") from exc
-    if result.returncode != 0:
-        raise InputError(f"git {' '.join(args)}: {result.stderr.strip() or 'failed'}")
-    return result.stdout
+    return git_output(project.root, *args, needed_for="--changed-since")
 
 
 def changed_files(project: Project, ref: str) -> tuple[str, list[str]]:

@@ -7,9 +7,9 @@ otherwise the pack would have checked files the Operator never deploys, and vice
 
 from __future__ import annotations
 
-import subprocess
 
 from scripts.project import InputError, Project
+from scripts.repository import git_output
 
 
 class RevisionRefused(Exception):
@@ -17,14 +17,7 @@ class RevisionRefused(Exception):
 
 
 def _git(project: Project, *args: str) -> str:
-    try:
-        result = subprocess.run(["git", *args], cwd=project.root, capture_output=True, text=True, timeout=60)
-    except FileNotFoundError as exc:
-        raise InputError("git is not on PATH; the Operator deploys a git commit") from exc
-    if result.returncode != 0:
-        raise InputError(f"git {' '.join(args)}: {result.stderr.strip() or 'failed'} "
-                         "(run inside the project's git repository)")
-    return result.stdout.strip()
+    return git_output(project.root, *args, needed_for="pinning the commit an Operator Stack deploys").strip()
 
 
 def checked_revision(project: Project, commit: str | None, ignore: list[str] = ()) -> tuple[str, str]:
