@@ -248,27 +248,21 @@ def evidence_readable(stack: StackView, ctx: PackContext, report: StackReport) -
         if stack.owner(sink.urn) is None or _retained(stack, sink) is not True:
             continue
         kind = "log group" if sink.resource_type == LOG_GROUP else "archive bucket"
-        for key in _sink_keys(stack, sink):
-            retained = _retained(stack, key)
+        # What the evidence needs to stay readable: its keys and its reader roles, each retained too.
+        needed = [(key, f"is encrypted with KMS key {key.name}",
+                   "removing the tenant would schedule the key for deletion and leave the evidence unreadable; "
+                   f"register the key with retain_on_delete=True and tag {RETAIN_TAG}=true (components.keys)",
+                   f"KMS key {key.name}") for key in _sink_keys(stack, sink)]
+        needed += [(role, f"is readable through role {role.name}",
+                    "removing the tenant would delete the only way to read the evidence; register the role "
+                    f"and its policy with retain_on_delete=True and tag the role {RETAIN_TAG}=true "
+                    "(components.access)", f"reader role {role.name}") for role in grants.readers(sink)]
+        for resource, how, fix, label in needed:
+            retained = _retained(stack, resource)
             if retained is None:
                 continue
             if not retained:
-                report(f"retained audit {kind} is encrypted with KMS key {key.name}, which is not retained: "
-                       f"removing the tenant would schedule the key for deletion and leave the evidence unreadable; "
-                       f"register the key with retain_on_delete=True and tag {RETAIN_TAG}=true (components.keys)",
-                       sink.urn)
-            elif ctx.production and not key.opts.protect:
-                report(f"production: KMS key {key.name} of a retained audit {kind} is not protected; register it "
-                       f"with protect=True like the sink", sink.urn)
-        for role in grants.readers(sink):
-            retained = _retained(stack, role)
-            if retained is None:
-                continue
-            if not retained:
-                report(f"retained audit {kind} is readable through role {role.name}, which is not retained: "
-                       f"removing the tenant would delete the only way to read the evidence; register the role "
-                       f"and its policy with retain_on_delete=True and tag the role {RETAIN_TAG}=true "
-                       f"(components.access)", sink.urn)
-            elif ctx.production and not role.opts.protect:
-                report(f"production: reader role {role.name} of a retained audit {kind} is not protected; register "
+                report(f"retained audit {kind} {how}, which is not retained: {fix}", sink.urn)
+            elif ctx.production and not resource.opts.protect:
+                report(f"production: {label} of a retained audit {kind} is not protected; register "
                        f"it with protect=True like the sink", sink.urn)

@@ -53,13 +53,9 @@ def load_fleet(project: Project, environment: str) -> Fleet:
                          f"create one with `hipaachat stacks new {environment}-NAME --environment {environment}`")
     for name in names:
         try:
-            config = load_stack(project, name)
-            tenants = (load_catalog(catalog_dir(project.root, name), display_root=project.root)
-                       if has_tenants(project, name) else [])
+            stacks.append(_member(project, name))
         except (InputError, InputFileError, CatalogError) as exc:
             errors.append(str(exc))
-            continue
-        stacks.append(FleetStack(name=name, config=config, tenants=tenants))
     if errors:
         raise InputError("\n".join(errors))
     return Fleet(environment=environment, stacks=stacks)
@@ -105,13 +101,9 @@ def check_environment(project: Project, environment: str) -> list[Drift]:
     stacks = []
     for name in clean:
         try:
-            config = load_stack(project, name)
-            tenants = (load_catalog(catalog_dir(project.root, name), display_root=project.root)
-                       if has_tenants(project, name) else [])
+            stacks.append(_member(project, name))
         except (InputError, InputFileError, CatalogError) as exc:
             found.append(Drift(stack=name, key="(files)", problem=str(exc), fix="fix the file named above"))
-            continue
-        stacks.append(FleetStack(name=name, config=config, tenants=tenants))
     return found + fleet_problems(Fleet(environment=environment, stacks=stacks))
 
 
@@ -125,3 +117,11 @@ def _raw_config(project: Project, stack: str) -> dict | Drift:
     if config is not None and not isinstance(config, dict):
         return Drift(stack=stack, key="config", problem="must be a mapping", fix="fix the stack file")
     return config or {}
+
+
+def _member(project: Project, name: str) -> FleetStack:
+    """One stack of the fleet with its settings and catalog, read through the bounded readers."""
+    config = load_stack(project, name)
+    tenants = (load_catalog(catalog_dir(project.root, name), display_root=project.root)
+               if has_tenants(project, name) else [])
+    return FleetStack(name=name, config=config, tenants=tenants)
