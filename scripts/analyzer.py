@@ -15,6 +15,15 @@ MAX_IN_FLIGHT calls in flight and, for large stacks, spreads tenants over more p
 subtree goes to one of them (the pack learns where resources sit from their parents), and the
 first one alone analyzes the whole stack, so every stack-wide finding appears once.
 
+Both phases of a plan send the same stack twice, and a fresh stack's update phase repeats, byte
+for byte, about a third of its preview's Analyze requests (every resource whose inputs hold no
+value computed from another). The pack is deterministic: a request answers from its bytes and from
+where its ancestors sit, which the pack learned from their own requests. So when the same pack
+process is sent the same resources again, a request identical to the last one it answered for
+that URN, none of whose ancestors was sent anew, gets that answer without the round trip
+(`_Answers`). Any difference in a tenant component's request (the tenant's declared facts, which
+every rule of its subtree reads) or in the resources sent turns the reuse off for that process.
+
 Secret values travel wrapped in Pulumi's secret envelope, as the engine sends them; the pack
 unwraps them. Nothing secret reaches a `PolicyOutcome`: messages are scrubbed of every secret
 value the stack holds before they leave this module.
@@ -23,6 +32,7 @@ value the stack holds before they leave this module.
 from __future__ import annotations
 
 import collections
+import hashlib
 import json
 import os
 import queue
@@ -52,6 +62,7 @@ from scripts.analyzer_wire import (
     reconcile,
     waves,
 )
+from components.tags import TENANT_TYPE
 from scripts.models import CapturedResource, Deferred, Enforcement, Phase, Violation, Waived, tenant_owners
 
 __all__ = ["AnalyzerInfo", "PolicyConfigError", "PolicyInfo", "PolicyOutcome", "PolicyPackError",
@@ -100,6 +111,20 @@ class PolicyOutcome(BaseModel):
         return any(v.enforcement == "mandatory" for v in self.violations)
 
 
+class _Answers:
+    """What one pack process last answered, by position: the resources' URNs, each request's digest and diagnostics."""
+
+    def __init__(self, urns: list[str] | None = None, answered: Sequence[Any] = ()) -> None:
+        self.urns = urns or []
+        self.answered = list(answered)
+
+    def reusable(self, urns: list[str], digests: Sequence[bytes], tenants: Iterable[int]) -> list[Any]:
+        """The last answers if the same resources are sent with every tenant component's request unchanged, else []."""
+        if urns != self.urns or any(self.answered[i][0] != digests[i] for i in tenants):
+            return []
+        return self.answered
+
+
 class _PackProcess:
     """One running pack: the subprocess, its output pumps and a channel to its Analyzer service."""
 
@@ -124,6 +149,10 @@ class _PackProcess:
             raise PolicyPackError(self.died("exited before serving" if first is None else f"printed {first!r}"))
         self._channel = grpc.insecure_channel(f"127.0.0.1:{int(first)}", options=_CHANNEL_OPTIONS)
         self.stub = analyzer_pb2_grpc.AnalyzerStub(self._channel)
+        # Analyze with the request already serialized: it is serialized once, to digest and to send.
+        self._analyze = self._channel.unary_unary("/pulumirpc.Analyzer/Analyze",
+                                                  response_deserializer=proto.AnalyzeResponse.FromString)
+        self.answers = _Answers()
 
     def call(self, what: str, method: Callable[..., Any], request: Any) -> Any:
         try:
@@ -131,21 +160,21 @@ class _PackProcess:
         except grpc.RpcError as exc:
             raise PolicyPackError(self.died(f"failed during {what}: {_rpc_detail(exc)}")) from exc
 
-    def analyze(self, requests: Iterable[Any]) -> list[tuple[Any, Any]]:
-        """(request, response) for each Analyze request, up to MAX_IN_FLIGHT at a time."""
+    def analyze(self, requests: Iterable[tuple[int, str, bytes]]) -> list[tuple[int, Any]]:
+        """(key, response) for each (key, urn, serialized Analyze request), up to MAX_IN_FLIGHT at a time."""
         results, pending = [], collections.deque()
-        for request in requests:
-            pending.append((request, self.stub.Analyze.future(request, timeout=RPC_TIMEOUT_SECONDS)))
+        for key, urn, payload in requests:
+            pending.append((key, urn, self._analyze.future(payload, timeout=RPC_TIMEOUT_SECONDS)))
             if len(pending) >= MAX_IN_FLIGHT:
                 results.append(self._settle(*pending.popleft()))
         results += [self._settle(*item) for item in pending]
         return results
 
-    def _settle(self, request: Any, future: Any) -> tuple[Any, Any]:
+    def _settle(self, key: int, urn: str, future: Any) -> tuple[int, Any]:
         try:
-            return request, future.result()
+            return key, future.result()
         except grpc.RpcError as exc:
-            raise PolicyPackError(self.died(f"failed to Analyze {request.urn}: {_rpc_detail(exc)}")) from exc
+            raise PolicyPackError(self.died(f"failed to Analyze {urn}: {_rpc_detail(exc)}")) from exc
 
     def died(self, what: str) -> str:
         """An error message for a failed call: whether the pack exited, and the last lines it wrote to stderr."""
@@ -236,11 +265,28 @@ class PolicyPackProcess:
             shards[slot.get(owner.get(resource.urn, ""), 0)].append(resource)
 
         def analyze_shard(index: int) -> list[tuple[Any, str]]:
-            found = []
-            for wave in waves(shards[index]):
-                for request, response in packs[index].analyze(wire.analyze_request(r) for r in wave):
-                    found += [(d, d.urn or request.urn) for d in response.diagnostics]
-            return found
+            pack, shard = packs[index], shards[index]
+            position = {id(r): i for i, r in enumerate(shard)}
+            payloads = [wire.analyze_request(r).SerializeToString(deterministic=True) for r in shard]
+            digests = [hashlib.blake2b(p, digest_size=16).digest() for p in payloads]
+            urns = [r.urn for r in shard]
+            last = pack.answers.reusable(urns, digests, [i for i, r in enumerate(shard) if r.type == TENANT_TYPE])
+            answered: list[tuple[bytes, list[Any]] | None] = [None] * len(shard)
+            order, resent = [], set()
+            for wave in waves(shard):
+                send = []
+                for r in wave:
+                    i = position[id(r)]
+                    order.append(i)
+                    if last and last[i][0] == digests[i] and r.parent not in resent:
+                        answered[i] = last[i]
+                    else:
+                        send.append((i, r.urn, payloads[i]))
+                        resent.add(r.urn)
+                for i, response in pack.analyze(send):
+                    answered[i] = (digests[i], list(response.diagnostics))
+            pack.answers = _Answers(urns, answered)
+            return [(d, d.urn or urns[i]) for i in order for d in answered[i][1]]
 
         # The stack request is built while the packs work through the Analyze calls.
         with ThreadPoolExecutor(max_workers=len(packs) + 1) as pool:

@@ -150,3 +150,52 @@ def test_local_example_stack_plans_clean(project_root):
     assert {v.tenant for v in outcome.violations} <= {r.name for r in resources if r.type == "hipaachat:index:Tenant"}
     assert only(outcome, "isolation-no-cross-tenant-reference") == []
     assert json.loads(outcome.model_dump_json())["policies"][0] == "isolation-tenant-tag"
+
+
+def test_a_repeated_analysis_resends_only_what_changed_and_answers_as_a_fresh_pack(monkeypatch):
+    """The update phase reuses identical preview answers; it must never answer differently from a fresh pack.
+
+    A changed leaf is re-sent alone; a changed tenant component (its declared facts, read by every
+    rule of its subtree) turns reuse off, so its children's residency findings appear.
+    """
+    sent: list[str] = []
+    original = analyzer._PackProcess.analyze
+
+    def counting(self, requests):
+        requests = list(requests)
+        sent.extend(urn for _, urn, _ in requests)
+        return original(self, requests)
+
+    monkeypatch.setattr(analyzer._PackProcess, "analyze", counting)
+    base = two_tenants()
+    leaf = two_tenants()
+    leaf.get("alpha-key").inputs["enableKeyRotation"] = False
+    moved = two_tenants()
+    moved.get("alpha").inputs["awsRegion"] = "eu-west-1"
+    nested = two_tenants()
+    nested.get("alpha-audit-sinks").inputs = {"note": "changed"}
+
+    def key(outcome):
+        return sorted((v.policy, v.urn or "", v.message) for v in outcome.violations)
+
+    env = {"HIPAACHAT_TODAY": TODAY}
+    with PolicyPackProcess(PACK_DIR, stack_config=PROTOTYPE, env=env, processes=1) as pack, \
+            PolicyPackProcess(PACK_DIR, stack_config=PROTOTYPE, env=env, processes=1) as reference:
+        resent = {}
+        for name, stack in (("same", base), ("leaf", leaf), ("moved", moved), ("nested", nested)):
+            pack.analyze(base.resources())
+            sent.clear()
+            outcome = pack.analyze(stack.resources())
+            resent[name] = set(sent)
+            reference._packs[0].answers = analyzer._Answers()  # answer from scratch
+            assert key(outcome) == key(reference.analyze(stack.resources())), name
+
+        everything = {r.urn for r in base.resources()}
+        assert resent["same"] == set()
+        assert resent["leaf"] == {leaf.get("alpha-key").urn}
+        assert resent["moved"] == everything
+        children = {r.urn for r in base.resources() if r.parent == base.get("alpha-audit-sinks").urn}
+        assert children and resent["nested"] >= children | {base.get("alpha-audit-sinks").urn}
+        assert resent["nested"] < everything
+        assert any(v.policy == "residency-aws-region" and v.urn != moved.get("alpha").urn
+                   for v in pack.analyze(moved.resources()).violations)
