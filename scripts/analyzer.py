@@ -126,14 +126,21 @@ class _Answers:
 
 
 class _PackProcess:
-    """One running pack: the subprocess, its output pumps and a channel to its Analyzer service."""
+    """One pack: the subprocess, spawned first (it imports the pack and starts serving on its own), then
+    connected: its output pumps and a channel to its Analyzer service."""
 
-    def __init__(self, pack_dir: Path, env: Mapping[str, str], startup_timeout: float) -> None:
+    def __init__(self, pack_dir: Path, env: Mapping[str, str]) -> None:
         self.pack_dir = pack_dir
         self._stderr: collections.deque[str] = collections.deque(maxlen=STDERR_TAIL_LINES)
+        self._stderr_pump: threading.Thread | None = None
+        self._channel: grpc.Channel | None = None
         self._process = subprocess.Popen(
             [pack_interpreter(pack_dir), "-u", "-m", "pulumi.policy", "127.0.0.1:0", str(pack_dir)],
             cwd=pack_dir, env=dict(env), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.answers = _Answers()
+
+    def connect(self, startup_timeout: float) -> None:
+        """Wait for the port the pack prints and open a channel to it."""
         lines: queue.Queue[str | None] = queue.Queue()
         threading.Thread(target=_pump, args=(self._process.stdout, lines.put, lines.put), daemon=True).start()
         self._stderr_pump = threading.Thread(target=_pump, args=(self._process.stderr, self._stderr.append),
@@ -152,7 +159,6 @@ class _PackProcess:
         # Analyze with the request already serialized: it is serialized once, to digest and to send.
         self._analyze = self._channel.unary_unary("/pulumirpc.Analyzer/Analyze",
                                                   response_deserializer=proto.AnalyzeResponse.FromString)
-        self.answers = _Answers()
 
     def call(self, what: str, method: Callable[..., Any], request: Any) -> Any:
         try:
@@ -180,7 +186,8 @@ class _PackProcess:
         """An error message for a failed call: whether the pack exited, and the last lines it wrote to stderr."""
         try:  # a failed call usually means the process is exiting: give it a moment to finish and flush
             code: int | None = self._process.wait(timeout=DEATH_GRACE_SECONDS)
-            self._stderr_pump.join(timeout=DEATH_GRACE_SECONDS)
+            if self._stderr_pump is not None:
+                self._stderr_pump.join(timeout=DEATH_GRACE_SECONDS)
         except subprocess.TimeoutExpired:
             code = None
         state = f"exited with code {code}" if code is not None else "still running"
@@ -188,7 +195,7 @@ class _PackProcess:
         return f"policy pack {self.pack_dir} {what} ({state}). Last stderr lines:\n{tail}"
 
     def close(self) -> None:
-        if getattr(self, "_channel", None) is not None:
+        if self._channel is not None:
             self._channel.close()
         if self._process.poll() is None:
             self._process.terminate()
@@ -221,6 +228,7 @@ class PolicyPackProcess:
         self.startup_timeout = startup_timeout
         self.info: AnalyzerInfo | None = None
         self._packs: list[_PackProcess] = []
+        self._spawned: list[_PackProcess] = []  # started, not yet connected
         self._configure: Any = None
 
     def __enter__(self) -> "PolicyPackProcess":
@@ -230,11 +238,20 @@ class PolicyPackProcess:
     def __exit__(self, *_: object) -> None:
         self.close()
 
+    def spawn(self, expected_resources: int) -> None:
+        """Start the pack processes a stack of about `expected_resources` will use, without waiting for them.
+
+        Each imports the pack and starts serving on its own, so a caller that spawns them before it
+        runs the program (as the engine starts analyzers before the program registers anything)
+        overlaps their start with the program; `start()` then connects to them.
+        """
+        self._check_pack_dir()
+        while len(self._packs) + len(self._spawned) < self._wanted(expected_resources):
+            self._spawned.append(_PackProcess(self.pack_dir, self._env()))
+
     def start(self) -> None:
-        if not (self.pack_dir / "PulumiPolicy.yaml").is_file():
-            raise PolicyPackError(f"{self.pack_dir} is not a policy pack (no PulumiPolicy.yaml)")
-        primary = _PackProcess(self.pack_dir, self._env(), self.startup_timeout)
-        self._packs.append(primary)
+        self._check_pack_dir()
+        primary = self._connect_next()
         raw = primary.call("GetAnalyzerInfo", primary.stub.GetAnalyzerInfo, empty_pb2.Empty())
         self.info = AnalyzerInfo(name=raw.name, version=raw.version, policies=[PolicyInfo(
             name=p.name, description=p.description, enforcement=LEVELS[p.enforcementLevel],
@@ -244,9 +261,9 @@ class PolicyPackProcess:
         self._handshake(primary)
 
     def close(self) -> None:
-        for pack in self._packs:
+        for pack in self._packs + self._spawned:
             pack.close()
-        self._packs = []
+        self._packs, self._spawned = [], []
 
     def analyze(self, resources: Sequence[CapturedResource], phase: Phase = "update") -> PolicyOutcome:
         """Analyze every resource, then the stack, and attribute each finding to its tenant.
@@ -298,13 +315,25 @@ class PolicyPackProcess:
                                                           request).diagnostics]
         return self._outcome(diagnostics, resources, owner, phase)
 
+    def _wanted(self, count: int) -> int:
+        return min(self.max_processes, 1 + count // RESOURCES_PER_EXTRA_PROCESS)
+
     def _packs_for(self, count: int) -> list[_PackProcess]:
-        wanted = min(self.max_processes, 1 + count // RESOURCES_PER_EXTRA_PROCESS)
-        while len(self._packs) < wanted:
-            pack = _PackProcess(self.pack_dir, self._env(), self.startup_timeout)
-            self._packs.append(pack)
-            self._handshake(pack)
-        return self._packs[:wanted]
+        self.spawn(count)  # all missing processes start at once, then each is connected
+        while len(self._packs) < self._wanted(count):
+            self._handshake(self._connect_next())
+        return self._packs[:self._wanted(count)]
+
+    def _connect_next(self) -> _PackProcess:
+        """A spawned pack (or a new one), connected; tracked before connecting so close() stops it on failure."""
+        pack = self._spawned.pop(0) if self._spawned else _PackProcess(self.pack_dir, self._env())
+        self._packs.append(pack)
+        pack.connect(self.startup_timeout)
+        return pack
+
+    def _check_pack_dir(self) -> None:
+        if not (self.pack_dir / "PulumiPolicy.yaml").is_file():
+            raise PolicyPackError(f"{self.pack_dir} is not a policy pack (no PulumiPolicy.yaml)")
 
     def _handshake(self, pack: _PackProcess) -> None:
         pack.call("ConfigureStack", pack.stub.ConfigureStack, proto.AnalyzerStackConfigureRequest(

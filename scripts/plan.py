@@ -30,6 +30,11 @@ from scripts.project import InputError, Project, stack_config_for_pack
 from scripts.state import write_state
 
 
+# About what one tenant registers (components/tenant.py and its parts: 52 today); it only decides
+# how many pack processes start while the program runs, so a drift costs speed, never results.
+TENANT_RESOURCES = 50
+
+
 class PlannedResource(BaseModel):
     type: str
     name: str
@@ -83,28 +88,35 @@ def build_plan(project: Project, stack: str, *, policies: bool = True,
     `hipaachat shards plan` lowers it when it plans several stacks at once.
     """
     config, tenant_files = validate_inputs(project, stack)
-    progress(f"running the program for {len(tenant_files)} tenants under Pulumi mocks")
-    started = time.perf_counter()
-    for warning in config.warnings:
-        warn(warning)
-    try:
-        resources = run_program_sharded(project.root, stack, config.values, config.secret_keys, tenant_files,
-                                        workers=workers or os.cpu_count() or 1)
-    except pulumi.ConfigMissingError as exc:
-        raise InputError(f"{project.relative(project.stack_file(stack))}: {exc}") from exc
-    program_seconds = time.perf_counter() - started
-    if export_state is not None:
-        write_state(export_state, resources, stack=stack)
-
+    pack = PolicyPackProcess(project.root / POLICY_PACK, stack_config=stack_config_for_pack(config),
+                             project="hipaachat", stack=stack, processes=workers) if policies else None
     outcome = PolicyOutcome()
-    started = time.perf_counter()
-    if policies:
-        with PolicyPackProcess(project.root / POLICY_PACK, stack_config=stack_config_for_pack(config),
-                               project="hipaachat", stack=stack, processes=workers) as pack:
+    try:
+        if pack is not None:  # the pack processes start while the program runs
+            pack.spawn(expected_resources=len(tenant_files) * TENANT_RESOURCES)
+        progress(f"running the program for {len(tenant_files)} tenants under Pulumi mocks")
+        started = time.perf_counter()
+        for warning in config.warnings:
+            warn(warning)
+        try:
+            resources = run_program_sharded(project.root, stack, config.values, config.secret_keys, tenant_files,
+                                            workers=workers or os.cpu_count() or 1)
+        except pulumi.ConfigMissingError as exc:
+            raise InputError(f"{project.relative(project.stack_file(stack))}: {exc}") from exc
+        program_seconds = time.perf_counter() - started
+        if export_state is not None:
+            write_state(export_state, resources, stack=stack)
+
+        started = time.perf_counter()
+        if pack is not None:
+            pack.start()
             progress(f"evaluating {len(resources)} resources as `pulumi preview` sees them (values unknown)")
             preview = pack.analyze(preview_view(resources, deployed or {}), phase="preview")
             progress(f"evaluating {len(resources)} resources as `pulumi up` sees them (values resolved)")
             outcome = merge_phases(preview, pack.analyze(resources, phase="update"))
+    finally:
+        if pack is not None:
+            pack.close()
     policy_seconds = time.perf_counter() - started
 
     # validated above; the catalog is cached by content, so this is no second parse

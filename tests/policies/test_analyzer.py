@@ -199,3 +199,44 @@ def test_a_repeated_analysis_resends_only_what_changed_and_answers_as_a_fresh_pa
         assert resent["nested"] < everything
         assert any(v.policy == "residency-aws-region" and v.urn != moved.get("alpha").urn
                    for v in pack.analyze(moved.resources()).violations)
+
+
+def test_spawned_packs_are_the_ones_used_and_close_stops_them(monkeypatch):
+    """`spawn` starts the processes early (the plan does it before the program); analysis uses exactly those."""
+    monkeypatch.setattr(analyzer, "RESOURCES_PER_EXTRA_PROCESS", 10)
+    stack = two_tenants()
+    stack.get("alpha-key").inputs["enableKeyRotation"] = False
+    pack = PolicyPackProcess(PACK_DIR, stack_config=PROTOTYPE, env={"HIPAACHAT_TODAY": TODAY}, processes=2)
+    try:
+        pack.spawn(expected_resources=len(stack.resources()))
+        spawned = [p._process for p in pack._spawned]
+        assert len(spawned) == 2 and all(p.poll() is None for p in spawned)
+        pack.start()
+        outcome = pack.analyze(stack.resources())
+        assert [p._process for p in pack._packs] == spawned and not pack._spawned
+        assert only(outcome, "encryption-kms-key-rotation")
+    finally:
+        pack.close()
+    assert all(p.wait(timeout=10) is not None for p in spawned)
+
+
+def test_a_plan_whose_program_fails_leaves_no_pack_running(monkeypatch, project_root):
+    """The plan spawns the pack before the program: bad input found by the program must still stop it."""
+    from scripts import plan
+    from scripts.project import InputError, Project
+
+    spawned = []
+    real_spawn = PolicyPackProcess.spawn
+
+    def spawn(self, expected_resources):
+        real_spawn(self, expected_resources)
+        spawned.extend(p._process for p in self._spawned)
+
+    def program_fails(*_args, **_kwargs):
+        raise InputError("stacks/Pulumi.local.yaml: a setting the program needs is missing")
+
+    monkeypatch.setattr(PolicyPackProcess, "spawn", spawn)
+    monkeypatch.setattr(plan, "run_program_sharded", program_fails)
+    with pytest.raises(InputError):
+        plan.build_plan(Project.find(project_root), "local")
+    assert spawned and all(p.wait(timeout=10) is not None for p in spawned)
