@@ -69,7 +69,7 @@ def test_production_is_reviewed_serialised_and_applies_the_plan_it_previewed() -
     deploy = load("deploy.yml")
     assert deploy["on"] == {"push": {"branches": ["main"]}}
     production = deploy["jobs"]["production"]
-    assert production["needs"] == "prototype"
+    assert production["needs"] == ["stacks", "prototype"]
     assert production["environment"] == "production"
     assert production["concurrency"]["cancel-in-progress"] is False
     assert production["permissions"]["id-token"] == "write"
@@ -83,6 +83,30 @@ def test_production_is_reviewed_serialised_and_applies_the_plan_it_previewed() -
     order = [s.get("uses", s.get("run", "")) for s in production["steps"]]
     assert order.index(uploads[0]["uses"]) < len(order) - 1  # evidence is kept before the update runs
     assert any("promote --check" in s.get("run", "") for s in production["steps"])
+
+
+def test_every_stack_of_an_environment_is_deployed_by_its_own_serialised_matrix_job() -> None:
+    """Shards (ENV-*) deploy like their environment's stack: the matrix comes from `shards matrix`."""
+    deploy = load("deploy.yml")
+    listing = deploy["jobs"]["stacks"]
+    script = next(s["run"] for s in listing["steps"] if s.get("id") == "stacks")
+    assert "hipaachat shards matrix --environment" in script and "GITHUB_OUTPUT" in script
+    for environment in ("prototype", "production"):
+        job = deploy["jobs"][environment]
+        assert listing["outputs"][environment] == f"${{{{ steps.stacks.outputs.{environment} }}}}"
+        assert job["strategy"]["matrix"] == f"${{{{ fromJSON(needs.stacks.outputs.{environment}) }}}}"
+        assert job["if"] == f"fromJSON(needs.stacks.outputs.{environment}).include[0] != null"
+        assert job["strategy"]["fail-fast"] is False  # never cancel another stack's running `pulumi up`
+        assert job["concurrency"] == {"group": "deploy-${{ matrix.stack }}", "cancel-in-progress": False}
+        assert job["env"]["HIPAACHAT_STACK"] == "${{ matrix.stack }}"
+        for step in job["steps"]:
+            if str(step.get("uses", "")).startswith("pulumi/actions"):
+                assert step["with"]["stack-name"] == "${{ matrix.stack }}"
+            if "hipaachat plan" in step.get("run", ""):
+                assert '--stack "$HIPAACHAT_STACK"' in step["run"]
+    plan = load("plan.yml")["jobs"]["plan"]
+    upload = next(s for s in plan["steps"] if str(s.get("uses", "")).startswith("github/codeql-action/upload-sarif"))
+    assert "${{ matrix.stack }}" in upload["with"]["category"]  # one code-scanning analysis per stack
 
 
 def test_aws_access_is_oidc_only_never_static_keys() -> None:
@@ -106,7 +130,7 @@ def test_aws_access_is_oidc_only_never_static_keys() -> None:
 def _invocations(script: str) -> list[list[str]]:
     joined = re.sub(r"\\\n\s*", " ", script)
     found = []
-    for match in re.finditer(r"\bhipaachat\s+([^|>;&\n]+)", joined):
+    for match in re.finditer(r"\bhipaachat\s+([^|>;&)\n]+)", joined):
         found.append(shlex.split(match.group(1)))
     return found
 
@@ -135,7 +159,7 @@ def test_every_hipaachat_command_in_a_workflow_exists_in_the_cli() -> None:
             if option in choices and not value.startswith("$"):
                 assert value in choices[option], (path, option, value)
         seen.add(" ".join(path))
-    assert seen == {"plan", "tenants validate", "promote"}
+    assert seen == {"plan", "tenants validate", "promote", "shards matrix"}
 
 
 def _uv_shim(directory: Path) -> Path:
@@ -175,12 +199,16 @@ def _pull_request_clone(tmp_path: Path) -> Path:
     return clone
 
 
-def _run_steps(workflow: dict, job: str, clone: Path, environ: dict[str, str]) -> tuple[str | None, str]:
-    """Run the job's `run:` steps in order as the runner would (bash -eo pipefail, GITHUB_ENV).
+def _run_steps(workflow: dict, job: str, clone: Path, environ: dict[str, str],
+               matrix: dict[str, object] | None = None) -> tuple[str | None, str]:
+    """Run the job's `run:` steps in order as the runner would (bash -eo pipefail, GITHUB_ENV, GITHUB_OUTPUT).
 
+    `matrix` is one `include` entry: the job's `env` reads it through `${{ matrix.<key> }}`.
     Returns the name of the first failing step (None if all passed) and the combined output.
     """
-    env = dict(environ)
+    job_env = {key: re.sub(r"\$\{\{ matrix\.(\w+) \}\}", lambda m: str((matrix or {})[m.group(1)]), value)
+               for key, value in workflow["jobs"][job].get("env", {}).items()}
+    env = dict(environ) | job_env
     output = []
     for step in workflow["jobs"][job]["steps"]:
         if "uses" in step:
@@ -199,27 +227,47 @@ def _run_steps(workflow: dict, job: str, clone: Path, environ: dict[str, str]) -
     return None, "\n".join(output)
 
 
-def test_the_plan_workflow_runs_green_on_a_pull_request_and_blocks_a_direct_production_edit(tmp_path: Path) -> None:
-    clone = _pull_request_clone(tmp_path)
+def _runner_environ(tmp_path: Path, clone: Path) -> dict[str, str]:
+    """A pull request's runner: this machine's uv as setup-uv leaves it, and GitHub's files for steps to write."""
     runner = tmp_path / "runner"
     runner.mkdir()
-    summary, github_env = runner / "summary.md", runner / "env"
-    summary.touch()
-    github_env.touch()
+    files = {"GITHUB_STEP_SUMMARY": runner / "summary.md", "GITHUB_ENV": runner / "env",
+             "GITHUB_OUTPUT": runner / "output"}
+    for file in files.values():
+        file.touch()
     venv_bin = str(Path(sys.executable).parent)
     path = os.pathsep.join(p for p in os.environ["PATH"].split(os.pathsep) if p != venv_bin)
-    environ = {k: v for k, v in os.environ.items()
-               if not k.startswith(("GITHUB_", "VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT"))} | {
+    return {k: v for k, v in os.environ.items()
+            if not k.startswith(("GITHUB_", "VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT"))} | {
         "PATH": f"{_uv_shim(tmp_path / 'bin')}{os.pathsep}{path}", "CI": "true", "GITHUB_ACTIONS": "true",
         "GITHUB_EVENT_NAME": "pull_request", "GITHUB_BASE_REF": "main", "GITHUB_HEAD_REF": "onboard-harbor",
-        "GITHUB_WORKSPACE": str(clone), "GITHUB_STEP_SUMMARY": str(summary), "GITHUB_ENV": str(github_env),
-        "GITHUB_ACTOR": "dev", "RUNNER_TEMP": str(runner)}
+        "GITHUB_WORKSPACE": str(clone), "GITHUB_ACTOR": "dev", "RUNNER_TEMP": str(runner),
+        **{name: str(file) for name, file in files.items()}}
+
+
+def _job_output(environ: dict[str, str], name: str) -> str:
+    """The value a step wrote to GITHUB_OUTPUT as `name=value` (the last one wins, as on GitHub)."""
+    lines = Path(environ["GITHUB_OUTPUT"]).read_text().splitlines()
+    return [line.partition("=")[2] for line in lines if line.startswith(f"{name}=")][-1]
+
+
+def test_the_plan_workflow_runs_green_on_a_pull_request_and_blocks_a_direct_production_edit(tmp_path: Path) -> None:
+    clone = _pull_request_clone(tmp_path)
+    environ = _runner_environ(tmp_path, clone)
+    summary, github_env = Path(environ["GITHUB_STEP_SUMMARY"]), Path(environ["GITHUB_ENV"])
     workflow = load("plan.yml")
     assert workflow["on"] == {"pull_request": None}
+    assert workflow["jobs"]["plan"]["needs"] == "stacks"
+    assert workflow["jobs"]["plan"]["strategy"]["matrix"] == "${{ fromJSON(needs.stacks.outputs.matrix) }}"
 
-    failed, log = _run_steps(workflow, "plan", clone, environ)
+    failed, log = _run_steps(workflow, "stacks", clone, environ)
     assert failed is None, log
-    assert "HIPAACHAT_STACKS=prototype" in github_env.read_text()  # only the stack the PR touched
+    matrix = json.loads(_job_output(environ, "matrix"))
+    # only the stack the PR touched: production's catalog and the shared code are unchanged
+    assert [entry["stack"] for entry in matrix["include"]] == ["prototype"], log
+    for entry in matrix["include"]:
+        failed, log = _run_steps(workflow, "plan", clone, environ, matrix=entry)
+        assert failed is None, log
     text = summary.read_text()
     assert "### hipaachat plan: stack `prototype` (prototype)" in text and "| `harbor-clinic` |" in text
     assert "stack `production`" not in text
@@ -234,6 +282,17 @@ def test_the_plan_workflow_runs_green_on_a_pull_request_and_blocks_a_direct_prod
                    env=os.environ | {"GIT_AUTHOR_NAME": "dev", "GIT_AUTHOR_EMAIL": "dev@example.org",
                                      "GIT_COMMITTER_NAME": "dev", "GIT_COMMITTER_EMAIL": "dev@example.org"})
     github_env.write_text("")
-    failed, log = _run_steps(workflow, "plan", clone, environ)
+    failed, log = _run_steps(workflow, "stacks", clone, environ)
     assert failed == "Production tenants changed only by promotion", log
     assert "differs from stacks/tenants/prototype/sunrise-clinic.yaml" in log
+
+
+def test_a_pull_request_that_changes_no_stack_plans_nothing(tmp_path: Path) -> None:
+    """The matrix is empty, so the plan job's guard skips it; the summary says why."""
+    clone = _pull_request_clone(tmp_path)
+    subprocess.run(["git", "reset", "-q", "--hard", "main"], cwd=clone, check=True, capture_output=True)
+    environ = _runner_environ(tmp_path, clone)
+    failed, log = _run_steps(load("plan.yml"), "stacks", clone, environ)
+    assert failed is None, log
+    assert json.loads(_job_output(environ, "matrix")) == {"include": []}
+    assert "No stack changed: nothing to plan." in Path(environ["GITHUB_STEP_SUMMARY"]).read_text()

@@ -15,7 +15,7 @@ from scripts.shards.changes import affected_stacks
 from scripts.shards.models import ShardsReport
 from scripts.shards.planner import default_jobs, plan_stacks
 from scripts.shards.render import render_shards_table
-from scripts.stacks.environments import ENVIRONMENTS
+from scripts.stacks.environments import ENVIRONMENTS, members
 from scripts.stacks.fleet import Fleet, fleet_problems, load_fleet
 
 EXIT_BLOCKED = 1
@@ -122,31 +122,38 @@ def plan_command(ctx: click.Context, environment: str, ref: str | None, fmt: str
 
 
 @shards.command("matrix")
-@ENVIRONMENT
+@click.option("--environment", "-e", "environments", multiple=True, type=click.Choice(ENVIRONMENTS),
+              help="An environment whose stacks to list (repeatable)  [default: every environment that has stacks]")
 @CHANGED_SINCE
 @click.pass_context
-def matrix(ctx: click.Context, environment: str, ref: str | None) -> None:
-    """Print the GitHub Actions matrix of the environment's stacks: {"include": [{stack, ...}]}.
+def matrix(ctx: click.Context, environments: tuple[str, ...], ref: str | None) -> None:
+    """Print the GitHub Actions matrix of the environments' stacks: {"include": [{stack, ...}]}.
 
     One entry per stack that has tenants (and, with --changed-since, that a change affects),
     for `strategy.matrix: ${{ fromJSON(needs.<job>.outputs.matrix) }}`. An empty `include`
     means nothing to do: guard the matrix job with
-    `if: fromJSON(needs.<job>.outputs.matrix).include[0] != null`.
+    `if: fromJSON(needs.<job>.outputs.matrix).include[0] != null`. Stacks outside every
+    environment (`local`) are not listed. `.github/workflows/plan.yml` plans the entries of
+    every environment changed by a pull request; `deploy.yml` deploys every entry.
 
     \b
     Examples:
-      hipaachat shards matrix --environment production
-      echo "matrix=$(hipaachat shards matrix -e production --changed-since origin/main)" >> "$GITHUB_OUTPUT"
+      hipaachat shards matrix --changed-since origin/main
+      echo "matrix=$(hipaachat shards matrix -e production)" >> "$GITHUB_OUTPUT"
     """
+    include = []
     try:
-        project, fleet = checked_fleet(ctx, environment)
-        names, _ = selected(project, fleet, ref)
+        project = Project.find(ctx.obj)
+        chosen = environments or tuple(e for e in ENVIRONMENTS if members(project, e))
+        for environment in chosen:
+            _, fleet = checked_fleet(ctx, environment)
+            names, _ = selected(project, fleet, ref)
+            by_name = {s.name: s for s in fleet.stacks}
+            include += [{"stack": name, "environment": environment, "tenants": len(by_name[name].tenants),
+                         "residencies": by_name[name].config.settings.residencies or ["us", "eu", "in"]}
+                        for name in names if by_name[name].tenants]
     except InputError as exc:
         fail(str(exc))
-    by_name = {s.name: s for s in fleet.stacks}
-    include = [{"stack": name, "environment": environment, "tenants": len(by_name[name].tenants),
-                "residencies": by_name[name].config.settings.residencies or ["us", "eu", "in"]}
-               for name in names if by_name[name].tenants]
     click.echo(json.dumps({"include": include}, separators=(",", ":")))
 
 

@@ -73,6 +73,23 @@ def test_matrix_is_a_github_actions_include_list_without_empty_stacks(project_co
         {"stack": "production", "environment": "production", "tenants": 1, "residencies": ["us", "eu", "in"]}]}
 
 
+def test_matrix_without_an_environment_lists_every_environment_and_refuses_a_drifted_one(project_copy: Path) -> None:
+    """What the workflows call: shards of every environment, `local` never; bad input in any one is exit 2."""
+    _prototype_fleet(project_copy)
+    result = run("shards", "matrix", cwd=project_copy)
+    assert result.returncode == 0, result.stderr
+    assert [(e["stack"], e["environment"]) for e in json.loads(result.stdout)["include"]] == [
+        ("prototype", "prototype"), ("prototype-2", "prototype"), ("prototype-eu", "prototype"),
+        ("production", "production")]
+    both = run("shards", "matrix", "-e", "production", "-e", "prototype", cwd=project_copy)
+    assert [e["stack"] for e in json.loads(both.stdout)["include"]][0] == "production"
+    stack_file = project_copy / "stacks" / "Pulumi.prototype-2.yaml"
+    stack_file.write_text(stack_file.read_text().replace("retentionMinimumDays: 2192", "retentionMinimumDays: 30"))
+    drifted = run("shards", "matrix", cwd=project_copy)
+    assert drifted.returncode == 2 and drifted.stdout == ""
+    assert "prototype-2" in drifted.stderr and "retentionMinimumDays" in drifted.stderr
+
+
 def test_a_blocked_stack_blocks_the_environment(project_copy: Path) -> None:
     assert run("stacks", "new", "production-2", "-e", "production", cwd=project_copy).returncode == 0
     add_tenant(project_copy, "production-2", "no-baa-clinic")
