@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from scripts import analyzer
+from scripts import analyzer, analyzer_process
 from scripts.analyzer import PolicyConfigError, PolicyPackError, PolicyPackProcess
 from scripts.analyzer_wire import Scrubber, reconcile, waves
 from tests.policies.builder import secret
@@ -159,14 +159,14 @@ def test_a_repeated_analysis_resends_only_what_changed_and_answers_as_a_fresh_pa
     rule of its subtree) turns reuse off, so its children's residency findings appear.
     """
     sent: list[str] = []
-    original = analyzer._PackProcess.analyze
+    original = analyzer_process.PackProcess.analyze
 
     def counting(self, requests):
         requests = list(requests)
         sent.extend(urn for _, urn, _ in requests)
         return original(self, requests)
 
-    monkeypatch.setattr(analyzer._PackProcess, "analyze", counting)
+    monkeypatch.setattr(analyzer_process.PackProcess, "analyze", counting)
     base = two_tenants()
     leaf = two_tenants()
     leaf.get("alpha-key").inputs["enableKeyRotation"] = False
@@ -187,7 +187,7 @@ def test_a_repeated_analysis_resends_only_what_changed_and_answers_as_a_fresh_pa
             sent.clear()
             outcome = pack.analyze(stack.resources())
             resent[name] = set(sent)
-            reference._packs[0].answers = analyzer._Answers()  # answer from scratch
+            reference._packs[0].answers = analyzer_process.Answers()  # answer from scratch
             assert key(outcome) == key(reference.analyze(stack.resources())), name
 
         everything = {r.urn for r in base.resources()}
