@@ -9,10 +9,11 @@ dependencies, provider). Wire details live in `scripts.analyzer_wire`.
 
 Throughput: a Python gRPC server costs about half a millisecond per call, so a 1,000-tenant
 stack spends most of its policy time in Analyze round trips. The client keeps up to
-`analyzer_process.MAX_IN_FLIGHT` calls in flight and, for large stacks, spreads tenants over more pack processes
-(one per core, `processes`): each is a complete pack started the same way, a tenant's whole
-subtree goes to one of them (the pack learns where resources sit from their parents), and the
-first one alone analyzes the whole stack, so every stack-wide finding appears once.
+`analyzer_process.MAX_IN_FLIGHT` calls in flight and, for large stacks, spreads tenants over
+more pack processes (one per core, `processes`): each is a complete pack started the same way,
+a tenant's whole subtree goes to one of them (the pack learns where resources sit from their
+parents), and the first one alone analyzes the whole stack, so every stack-wide finding
+appears once.
 
 Both phases of a plan send the same stack twice, and a fresh stack's update phase repeats, byte
 for byte, about a third of its preview's Analyze requests (every resource whose inputs hold no
