@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 
 EXIT_BLOCKED = 1
 EXIT_BAD_INPUT = 2
+# `plan --out FILE` renders by the file's suffix; any other suffix is the JSON report.
+OUT_SUFFIXES = {".sarif": "sarif", ".md": "markdown", ".markdown": "markdown"}
 
 stderr = Console(stderr=True)
 
@@ -88,8 +90,9 @@ def _project(ctx: click.Context) -> Project:
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "sarif", "markdown"]), default="table",
               show_default=True, help="table for people, json for CI and auditors, sarif for code scanning, "
               "markdown for PR comments and job summaries.")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the JSON report to this file (the table still prints).")
+@click.option("--out", "outs", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the report to FILE, rendered by its suffix: .sarif SARIF, .md markdown, anything "
+                   "else JSON. Repeatable: one plan, several renderings (the --format output still prints).")
 @click.option("--no-policies", is_flag=True, help="Skip the policy pack (faster; never use it to gate a deploy).")
 @click.option("--export-state", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the planned registrations as a `pulumi stack export` (version 3) file; secrets "
@@ -99,7 +102,7 @@ def _project(ctx: click.Context) -> Project:
                    "--export-state file): report creates, deletes and changed inputs per tenant, and block "
                    "changes that would lose a tenant's app or evidence.")
 @click.pass_context
-def plan(ctx: click.Context, stack: str, fmt: str, out: Path | None, no_policies: bool,
+def plan(ctx: click.Context, stack: str, fmt: str, outs: tuple[Path, ...], no_policies: bool,
          export_state: Path | None, state_path: Path | None) -> None:
     """Preview a stack offline and check it against the HIPAA policy pack.
 
@@ -130,7 +133,7 @@ def plan(ctx: click.Context, stack: str, fmt: str, out: Path | None, no_policies
       pulumi stack export -s production > state.json && hipaachat plan --stack production --state state.json
       hipaachat plan --stack local --export-state declared.json     # the declared state, for audit --state
       hipaachat plan --stack production --format sarif > plan.sarif
-      hipaachat plan --stack production --format markdown >> "$GITHUB_STEP_SUMMARY"
+      hipaachat plan --stack production --format markdown --out plan.sarif >> "$GITHUB_STEP_SUMMARY"
     """
     project = _project(ctx)
     # Bad input is answered (exit 2) before the Pulumi SDK and the gRPC client load: seconds on a busy runner.
@@ -140,6 +143,7 @@ def plan(ctx: click.Context, stack: str, fmt: str, out: Path | None, no_policies
     from scripts.render import render_plan_table
     from scripts.render_markdown import render_plan_markdown
     from scripts.render_sarif import render_plan_sarif
+    from scripts.stacks.files import write_atomically
 
     try:
         # A spinner with elapsed time: large catalogs take minutes, and silence reads as a hang.
@@ -162,21 +166,16 @@ def plan(ctx: click.Context, stack: str, fmt: str, out: Path | None, no_policies
         stderr.print(f"[bold red]error:[/] the policy pack failed, so the plan cannot pass: {exc}",
                      markup=True, highlight=False, soft_wrap=True)
         sys.exit(EXIT_BLOCKED)
-    document = report.model_dump_json(indent=2)
-    if out is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
+    renderings = {"json": lambda: report.model_dump_json(indent=2),
+                  "sarif": lambda: render_plan_sarif(report, project),
+                  "markdown": lambda: render_plan_markdown(report)}
+    for out in outs:
         # Write then rename: a reader (CI, an auditor's tooling) never sees half a report.
-        partial = out.with_name(f".{out.name}.partial")
-        partial.write_text(document + "\n")
-        partial.replace(out)
-    if fmt == "json":
-        click.echo(document)
-    elif fmt == "sarif":
-        click.echo(render_plan_sarif(report, project))
-    elif fmt == "markdown":
-        click.echo(render_plan_markdown(report))
-    else:
+        write_atomically(out, renderings[OUT_SUFFIXES.get(out.suffix.lower(), "json")]() + "\n")
+    if fmt == "table":
         render_plan_table(report, Console())
+    else:
+        click.echo(renderings[fmt]())
     sys.exit(EXIT_BLOCKED if report.blocked else 0)
 
 

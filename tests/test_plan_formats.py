@@ -95,6 +95,24 @@ def test_markdown_summarises_tenants_violations_and_waiver_days_left(reviewed_ch
     assert waiver_row.split(" | ")[3] == "10"  # days left
 
 
+def test_one_blocked_plan_writes_every_rendering_its_out_suffixes_name(reviewed_change: Path, tmp_path: Path) -> None:
+    """What plan.yml does: markdown on stdout, SARIF (and JSON) files from the same run, even when blocked."""
+    outs = {name: tmp_path / "reports" / name for name in ("plan.sarif", "plan.json", "summary.md", "plan.report")}
+    out_options = [arg for path in outs.values() for arg in ("--out", str(path))]
+    result = run("plan", "--stack", "local", "--format", "markdown", *out_options, cwd=reviewed_change)
+    assert result.returncode == 1, result.stderr
+    assert outs["summary.md"].read_text() == result.stdout  # the same run, rendered twice
+    sarif = json.loads(outs["plan.sarif"].read_text())
+    jsonschema.Draft4Validator(SARIF_SCHEMA).validate(sarif)
+    assert [r["ruleId"] for r in sarif["runs"][0]["results"] if r["level"] == "error"] == [
+        "notifications-email-sms-phi-free"]
+    for name in ("plan.json", "plan.report"):  # any other suffix is the JSON report
+        report = json.loads(outs[name].read_text())
+        assert report["stack"] == "local" and any(v["enforcement"] == "mandatory" for v in report["violations"])
+    assert not [p for p in (tmp_path / "reports").iterdir() if p.name not in outs]  # no partial files left
+    assert all("MRN 4417-2231" not in path.read_text() for path in outs.values())
+
+
 def test_markdown_says_which_phase_raises_each_finding() -> None:
     report = PlanReport(stack="production", environment="production", resource_count=0,
                         tenants=[TenantPlan(id="a-clinic", residency="us", cometchat_region="us", aws_region="us-east-2")],
