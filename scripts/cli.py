@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from components.files import InputFileError
+from scripts.console import fail
 from scripts.inputs import validate_inputs
 from scripts.project import InputError, Project
 from scripts.tenants import tenants
@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from scripts.models import CapturedResource
 
 EXIT_BLOCKED = 1
-EXIT_BAD_INPUT = 2
 # `plan --out FILE` renders by the file's suffix; any other suffix is the JSON report.
 OUT_SUFFIXES = {".sarif": "sarif", ".md": "markdown", ".markdown": "markdown"}
 
@@ -57,8 +56,7 @@ class _Hipaachat(click.Group):
         try:
             return super().invoke(ctx)
         except (InputFileError, InputError) as exc:
-            stderr.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True, highlight=False, soft_wrap=True)
-            sys.exit(EXIT_BAD_INPUT)
+            fail(str(exc))
 
 
 @click.group(cls=_Hipaachat, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -159,13 +157,10 @@ def plan(ctx: click.Context, stack: str, fmt: str, outs: tuple[Path, ...], no_po
                                 warn=_warn, deployed=deployed, state_file=str(state_path or ""),
                                 export_state=export_state)
     except InputError as exc:
-        stderr.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False, soft_wrap=True)
-        sys.exit(EXIT_BAD_INPUT)
+        fail(str(exc))
     except PolicyPackError as exc:
         # Fail closed: `pulumi preview --policy-pack` would fail here too, so nothing may deploy.
-        stderr.print(f"[bold red]error:[/] the policy pack failed, so the plan cannot pass: {exc}",
-                     markup=True, highlight=False, soft_wrap=True)
-        sys.exit(EXIT_BLOCKED)
+        fail(f"the policy pack failed, so the plan cannot pass: {exc}", EXIT_BLOCKED)
     renderings = {"json": lambda: report.model_dump_json(indent=2),
                   "sarif": lambda: render_plan_sarif(report, project),
                   "markdown": lambda: render_plan_markdown(report)}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sys
 
 import click
 from rich.console import Console
@@ -13,11 +12,11 @@ from rich.table import Table
 from components.catalog import TENANT_ID, CatalogError, Tenant, TenantFile, catalog_dir, load_catalog, parse_tenant
 from components.lifecycle import today
 from components.phi import lint_channel
+from scripts.console import fail
 from scripts.project import InputError, Project, StackConfig, load_stack
 from scripts.tenant_lifecycle import OffboardError
 from scripts.tenant_lifecycle import offboard as offboard_tenant
 
-EXIT_BAD_INPUT = 2
 stderr = Console(stderr=True)
 
 NEW_TENANT = """\
@@ -45,11 +44,6 @@ notifications:                        # email and sms leave the BAA boundary: po
   email: "You have a new message in your care portal. Log in to view it."
   sms: "New message in your care portal: {{{{deep_link}}}}"
 """
-
-
-def _fail(message: str) -> None:
-    stderr.print(f"[bold red]error:[/] {message}", markup=True, highlight=False, soft_wrap=True)
-    sys.exit(EXIT_BAD_INPUT)
 
 
 def _catalog(ctx: click.Context, stack: str) -> tuple[Project, StackConfig, list[TenantFile]]:
@@ -89,7 +83,7 @@ def validate(ctx: click.Context, stack: str, strict: bool) -> None:
     try:
         project, _, entries = _catalog(ctx, stack)
     except (CatalogError, InputError) as exc:
-        _fail(str(exc))
+        fail(str(exc))
     findings = 0
     for entry in entries:
         for channel, text in entry.tenant.notifications.model_dump().items():
@@ -98,7 +92,7 @@ def validate(ctx: click.Context, stack: str, strict: bool) -> None:
                 stderr.print(f"[yellow]warning:[/] {project.relative(entry.path)}: notifications.{channel}: "
                              f"{finding.description}", markup=True, highlight=False, soft_wrap=True)
     if strict and findings:
-        _fail(f"{findings} PHI finding(s) in notification templates; rewrite them as pointers "
+        fail(f"{findings} PHI finding(s) in notification templates; rewrite them as pointers "
               "(\"You have a new message. Log in to view it.\")")
     click.echo(f"{len(entries)} tenant file(s) in stacks/tenants/{stack} are valid")
 
@@ -113,7 +107,7 @@ def list_(ctx: click.Context, stack: str, fmt: str) -> None:
         _, config, entries = _catalog(ctx, stack)
         settings = config.settings
     except (CatalogError, InputError) as exc:
-        _fail(str(exc))
+        fail(str(exc))
     rows = []
     for entry in entries:
         t = entry.tenant
@@ -165,17 +159,17 @@ def new(ctx: click.Context, stack: str, tenant_id: str, name: str | None, reside
       hipaachat tenants new --stack prototype river-clinic --residency eu --name "River Clinic"
     """
     if not TENANT_ID.match(tenant_id):
-        _fail(f"tenant id '{tenant_id}': use lowercase letters, digits and '-', starting with a letter "
+        fail(f"tenant id '{tenant_id}': use lowercase letters, digits and '-', starting with a letter "
               "(e.g. sunrise-clinic)")
     try:
         project = Project.find(ctx.obj)
         load_stack(project, stack)
     except InputError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     directory = catalog_dir(project.root, stack)
     target = directory / f"{tenant_id}.yaml"
     if target.exists():
-        _fail(f"{project.relative(target)} already exists; tenant ids are never reused")
+        fail(f"{project.relative(target)} already exists; tenant ids are never reused")
     text = NEW_TENANT.format(stack=stack, id=tenant_id, residency=residency,
                              name=json.dumps(name or tenant_id.replace("-", " ").title()))
     spec, problems = parse_tenant(text, project.relative(target), tenant_id)
@@ -183,11 +177,11 @@ def new(ctx: click.Context, stack: str, tenant_id: str, name: str | None, reside
         try:
             taken = {e.tenant.name.casefold() for e in load_catalog(directory, display_root=project.root)}
         except CatalogError as exc:
-            _fail(f"fix the existing catalog first:\n{exc}")
+            fail(f"fix the existing catalog first:\n{exc}")
         if spec.name.casefold() in taken:
-            _fail(f"name {spec.name!r} is already used in stacks/tenants/{stack}; pass a distinct --name")
+            fail(f"name {spec.name!r} is already used in stacks/tenants/{stack}; pass a distinct --name")
     if problems:
-        _fail("the new tenant would not validate:\n" + "\n".join(f"  {i}" for i in problems))
+        fail("the new tenant would not validate:\n" + "\n".join(f"  {i}" for i in problems))
     directory.mkdir(parents=True, exist_ok=True)
     # Write then rename, so an interrupted run never leaves a half-written tenant file behind.
     staging = directory / f".{tenant_id}.yaml.partial"
@@ -222,16 +216,16 @@ def offboard(ctx: click.Context, stack: str, tenant_id: str, on: dt.datetime | N
         project = Project.find(ctx.obj)
         load_stack(project, stack)
     except InputError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     path = catalog_dir(project.root, stack) / f"{tenant_id}.yaml"
     shown = project.relative(path)
     if not path.is_file():
-        _fail(f"{shown}: no such tenant file; `hipaachat tenants list --stack {stack}` shows the tenants")
+        fail(f"{shown}: no such tenant file; `hipaachat tenants list --stack {stack}` shows the tenants")
     try:
         result = offboard_tenant(path.read_text(encoding="utf-8"), shown, tenant_id,
                                  on.date() if on else today(), today())
     except OffboardError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     # Write then rename: a reviewer never sees a half-edited tenant file.
     staging = path.with_name(f".{path.name}.partial")
     staging.write_text(result.text, encoding="utf-8")

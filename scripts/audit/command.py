@@ -17,10 +17,10 @@ from scripts.audit.evidence import build_report, check_tenants, evaluate
 from scripts.audit.models import AuditReport
 from scripts.audit.output import FORMATS, render_all, schema, write_all
 from scripts.audit.sources import declared, deployed
+from scripts.console import fail
 from scripts.project import InputError, Project
 
 EXIT_FAILING = 1
-EXIT_BAD_INPUT = 2
 TODAY_ENV = "HIPAACHAT_TODAY"
 
 stderr = Console(stderr=True)
@@ -133,11 +133,8 @@ def audit(ctx: click.Context, stack: str | None, state_file: Path | None, tenant
             documents = render_all(report, chosen, secret_values)
             written = write_all(out or _default_out(project, report.stack, list(tenants)), documents)
     except InputError as exc:
-        stderr.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False, soft_wrap=True)
-        sys.exit(EXIT_BAD_INPUT)
+        fail(str(exc))
     except PolicyPackError as exc:
-        stderr.print(f"[bold red]error:[/] the policy pack failed, so no control can be shown to pass: {exc}",
-                     markup=True, highlight=False, soft_wrap=True)
-        sys.exit(EXIT_FAILING)
+        fail(f"the policy pack failed, so no control can be shown to pass: {exc}", EXIT_FAILING)
     _print_summary(report, written)
     sys.exit(EXIT_FAILING if report.failed else 0)

@@ -17,6 +17,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from components.catalog import TENANT_ID, catalog_dir
 from scripts.analyzer import PolicyPackError
+from scripts.console import fail
 from scripts.project import InputError, Project, load_stack
 from scripts.promote import gitinfo, records, render
 from scripts.promote.check import check as run_check
@@ -24,13 +25,7 @@ from scripts.promote.gates import Evaluation, evaluate
 from scripts.promote.models import PromotionRecord
 
 EXIT_REFUSED = 1
-EXIT_BAD_INPUT = 2
 stderr = Console(stderr=True)
-
-
-def _fail(message: str, code: int) -> None:
-    stderr.print(f"[bold red]error:[/] {message}", markup=True, highlight=False, soft_wrap=True)
-    sys.exit(code)
 
 
 def _sources(project: Project, src: str, dst: str, tenant_ids: tuple[str, ...]) -> dict[Path, bytes]:
@@ -153,9 +148,9 @@ def promote(ctx: click.Context, src: str, dst: str, tenant_ids: tuple[str, ...],
                                   warn=lambda msg: stderr.print(f"[yellow]warning:[/] {msg}", highlight=False,
                                                                 soft_wrap=True))
     except InputError as exc:
-        _fail(str(exc), EXIT_BAD_INPUT)
+        fail(str(exc))
     except PolicyPackError as exc:
-        _fail(f"the policy pack failed, so no gate can pass: {exc}", EXIT_REFUSED)
+        fail(f"the policy pack failed, so no gate can pass: {exc}", EXIT_REFUSED)
     promoted_ids = [p.stem for p in pending]
     if plan_out is not None:
         records.write_atomic(plan_out, evaluation.plan_json)  # `sha256sum FILE` = the record's plan_sha256
@@ -170,7 +165,7 @@ def promote(ctx: click.Context, src: str, dst: str, tenant_ids: tuple[str, ...],
             record = records.append(path, _record_builder(project, evaluation, pending, src, dst, who),
                                     before=land_files)
         except records.ChainBroken as exc:
-            _fail(f"{project.relative(path)}: the record chain is broken ({exc}); nothing was promoted. Restore "
+            fail(f"{project.relative(path)}: the record chain is broken ({exc}); nothing was promoted. Restore "
                   "the file from git history, then promote again.", EXIT_REFUSED)
     status = "refused" if not evaluation.passed else "dry-run" if dry_run else "promoted"
     if fmt == "json":

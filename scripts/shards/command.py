@@ -10,6 +10,7 @@ import click
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from scripts.console import fail
 from scripts.project import InputError, Project
 from scripts.shards.changes import affected_stacks
 from scripts.shards.models import ShardsReport
@@ -19,7 +20,6 @@ from scripts.stacks.environments import ENVIRONMENTS, members
 from scripts.stacks.fleet import Fleet, fleet_problems, load_fleet
 
 EXIT_BLOCKED = 1
-EXIT_BAD_INPUT = 2
 stderr = Console(stderr=True)
 
 ENVIRONMENT = click.option("--environment", "-e", required=True, type=click.Choice(ENVIRONMENTS),
@@ -27,11 +27,6 @@ ENVIRONMENT = click.option("--environment", "-e", required=True, type=click.Choi
 CHANGED_SINCE = click.option("--changed-since", "ref", metavar="GIT_REF",
                              help="Only stacks whose tenant, stack or environment files changed since this git "
                                   "ref (every stack if the program, the pack or the waivers changed).")
-
-
-def fail(message: str, code: int = EXIT_BAD_INPUT) -> None:
-    stderr.print(f"[bold red]error:[/] {message}", markup=True, highlight=False, soft_wrap=True)
-    sys.exit(code)
 
 
 def checked_fleet(ctx: click.Context, environment: str) -> tuple[Project, Fleet]:

@@ -11,10 +11,10 @@ from rich.console import Console
 
 from components.files import STACK_FILE, read_yaml
 from components.settings import fleet_of
+from scripts.console import fail
 from scripts.project import InputError, Project
 from scripts.stacks.environments import (
     ENVIRONMENTS,
-    check_environment_name,
     environment_file,
     load_environment,
     members,
@@ -24,16 +24,10 @@ from scripts.stacks.files import render_member, write_atomically
 from scripts.stacks.fleet import check_environment
 
 EXIT_DRIFT = 1
-EXIT_BAD_INPUT = 2
 # A Pulumi stack name that is also a Kubernetes name once prefixed (`hipaachat-<stack>`, <= 42
 # characters for an Operator Stack) and a directory name under stacks/tenants/.
 STACK_NAME = re.compile(r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$")
 stderr = Console(stderr=True)
-
-
-def fail(message: str, code: int = EXIT_BAD_INPUT) -> None:
-    stderr.print(f"[bold red]error:[/] {message}", markup=True, highlight=False, soft_wrap=True)
-    sys.exit(code)
 
 
 @click.group()

@@ -1,0 +1,22 @@
+"""How every `hipaachat` command ends on bad input or a refusal: one red line on stderr, then its exit code.
+
+Messages name user files and values (paths, tenant ids, YAML keys), so they are printed as text,
+never as rich markup: a `[...]` in a message must show, not vanish as a style tag.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import NoReturn
+
+from rich.console import Console
+from rich.markup import escape
+
+EXIT_BAD_INPUT = 2
+stderr = Console(stderr=True)
+
+
+def fail(message: str, code: int = EXIT_BAD_INPUT, *, label: str = "error") -> NoReturn:
+    """Print `label: message` in red on stderr and exit with `code` (2 = bad input unless said otherwise)."""
+    stderr.print(f"[bold red]{label}:[/] {escape(message)}", markup=True, highlight=False, soft_wrap=True)
+    sys.exit(code)
