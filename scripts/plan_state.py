@@ -19,16 +19,15 @@ from components.catalog import Tenant
 from components.cometchat.providers.app import REPLACE_ON
 from components.lifecycle import EVIDENCE_PARTS, deploys, evidence_until
 from components.tags import TENANT_TYPE
+from policies.hipaa.contracts import AUDIT_SINKS_TYPE, AWS_PROVIDER_TYPE, COMETCHAT_APP_TYPE, is_default_provider
 from scripts.capture import DYNAMIC_PROVIDER_INPUT
 from scripts.models import CapturedResource, Violation, tenant_owners
 from scripts.state.envelope import ARCHIVE_SIG, ASSET_SIG, SIG_KEY, opaque_secrets, sealed
 
 COMPARISON_NOTE = ("changed inputs are compared as values, without provider diff semantics: a provider may "
                    "ignore some differences or need a replacement for others; `pulumi preview` decides")
-COMETCHAT_APP = "pulumi-python:dynamic/hipaachat:CometChatApp"
-AWS_PROVIDER = "pulumi:providers:aws"
 # Parts of a tenant whose resources are evidence even in a state written before they were retained.
-EVIDENCE_COMPONENTS = ("hipaachat:tenant:Keys", "hipaachat:tenant:AuditSinks")
+EVIDENCE_COMPONENTS = ("hipaachat:tenant:Keys", AUDIT_SINKS_TYPE)
 EVIDENCE_NAME_SUFFIXES = ("-auditor", "-auditor-policy")
 
 
@@ -136,11 +135,6 @@ def changed_inputs(declared: CapturedResource, deployed: CapturedResource) -> li
                   if k not in ours or k not in theirs or _comparable(ours[k]) != _comparable(theirs[k]))
 
 
-def _engine_made(resource: CapturedResource) -> bool:
-    """Default providers exist in every real state but are created by the engine, not the program."""
-    return resource.type.startswith("pulumi:providers:") and resource.name.startswith("default")
-
-
 def _is_evidence(resource: CapturedResource) -> bool:
     qualified = resource.urn.split("::")[2]
     return (resource.options.retain_on_delete or resource.options.protect
@@ -170,7 +164,8 @@ def compare(declared: Sequence[CapturedResource], deployed: Mapping[str, Capture
         elif inputs := changed_inputs(r, deployed[urn]):
             group(urn).updates.append(_change(r, inputs))
     for urn, r in deployed.items():
-        if urn not in ours and not _engine_made(r):
+        # default providers exist in every real state but are created by the engine, not the program
+        if urn not in ours and not is_default_provider(r.type, r.name):
             group(urn).deletes.append(_change(r))
     findings = _blocked(ours, deployed, owners, groups, {t.id: t for t in catalog}, stack, today)
     tenants = sorted(groups.values(), key=lambda g: (g.tenant is None, g.tenant or ""))
@@ -184,25 +179,29 @@ def _tenants_in(resources: Iterable[CapturedResource]) -> dict[str, CapturedReso
     return {str(r.inputs.get("tenantId") or r.name): r for r in resources if r.type == TENANT_TYPE}
 
 
-def _moved(tid: str, was: CapturedResource, now: CapturedResource, ours: Mapping[str, CapturedResource],
-           deployed: Mapping[str, CapturedResource], owners: Mapping[str, str]) -> tuple[str, str] | None:
+def _moved(was: CapturedResource, now: CapturedResource, before: str | None,
+           after: str | None) -> tuple[str, str] | None:
     """(old, new) residency or AWS region of a tenant that moved, else None.
 
     The Tenant component's declared residency is compared when the state recorded it; the
-    tenant's regional AWS provider (whose inputs every state keeps) is compared in any case.
+    tenant's regional AWS provider (whose inputs every state keeps: `before`, `after`) is
+    compared in any case.
     """
     old, new = was.inputs.get("residency"), now.inputs.get("residency")
     if isinstance(old, str) and isinstance(new, str) and old != new:
         return old, new
-
-    def region(resources: Mapping[str, CapturedResource]) -> str | None:
-        return next((r.inputs.get("region") for r in resources.values()
-                     if r.type == AWS_PROVIDER and owners.get(r.urn) == tid), None)
-
-    before, after = region(deployed), region(ours)
     if isinstance(before, str) and isinstance(after, str) and before != after:
         return f"AWS region {before}", f"AWS region {after}"
     return None
+
+
+def _provider_regions(resources: Iterable[CapturedResource], owners: Mapping[str, str]) -> dict[str, Any]:
+    """Each tenant's AWS provider region (its first AWS provider), in one pass over the stack."""
+    regions: dict[str, Any] = {}
+    for r in resources:
+        if r.type == AWS_PROVIDER_TYPE and r.urn in owners:
+            regions.setdefault(owners[r.urn], r.inputs.get("region"))
+    return regions
 
 
 def _blocked(ours: Mapping[str, CapturedResource], deployed: Mapping[str, CapturedResource],
@@ -210,6 +209,7 @@ def _blocked(ours: Mapping[str, CapturedResource], deployed: Mapping[str, Captur
              stack: str, today: dt.date) -> list[Violation]:
     findings: list[Violation] = []
     was, now = _tenants_in(deployed.values()), _tenants_in(ours.values())
+    before, after = _provider_regions(deployed.values(), owners), _provider_regions(ours.values(), owners)
     for tid, component in sorted(was.items()):
         file = f"stacks/tenants/{stack}/{tid}.yaml"
         if tid not in catalog:
@@ -217,7 +217,7 @@ def _blocked(ours: Mapping[str, CapturedResource], deployed: Mapping[str, Captur
                 f"tenant {tid} is deployed but {file} is gone: `pulumi up` would delete its CometChat app "
                 f"(message history) and drop its evidence. Restore the file and offboard the tenant instead: "
                 f"hipaachat tenants offboard {tid} --stack {stack}"), component.urn))
-        if tid in now and (moved := _moved(tid, component, now[tid], ours, deployed, owners)) is not None:
+        if tid in now and (moved := _moved(component, now[tid], before.get(tid), after.get(tid))) is not None:
             old, new = moved
             findings.append(_finding("lifecycle-residency-changed", tid, (
                 f"residency of {tid} changes from {old} to {new}: a region move needs a migration, not an update "
@@ -242,14 +242,14 @@ def _blocked(ours: Mapping[str, CapturedResource], deployed: Mapping[str, Captur
         if spec.lifecycle.state != "active":
             continue
         for gone in tenant_group.deletes:
-            if deployed[gone.urn].type == COMETCHAT_APP:
+            if deployed[gone.urn].type == COMETCHAT_APP_TYPE:
                 findings.append(_finding("lifecycle-cometchat-app-replaced", tid, (
                     f"the CometChat app of active tenant {tid} would be deleted (CometChat archives it and deletes "
                     f"it with its message history 30 days later); keep its name and parent unchanged, or offboard "
                     f"the tenant first"), gone.urn))
         for update in tenant_group.updates:
             replaced = sorted(set(update.changed_inputs) & set(REPLACE_ON))
-            if update.type == COMETCHAT_APP and replaced:
+            if update.type == COMETCHAT_APP_TYPE and replaced:
                 findings.append(_finding("lifecycle-cometchat-app-replaced", tid, (
                     f"the CometChat app of active tenant {tid} would be replaced ({', '.join(replaced)} cannot "
                     f"change in place): its message history would be archived and deleted 30 days later; revert "
