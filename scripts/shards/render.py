@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from scripts.shards.models import ShardsReport
@@ -22,11 +23,11 @@ def render_shards_table(report: ShardsReport, console: Console) -> None:
     console.print(table)
     for s in report.stacks:
         if s.error:
-            console.print(f"[red]{s.stack}[/]: {s.error}", highlight=False)
+            console.print(f"[red]{s.stack}[/]: {escape(s.error)}", highlight=False)
         for v in s.violations:
             if v.enforcement == "mandatory":
-                console.print(f"[red]{s.stack}[/] · [bold]{v.policy}[/] · {v.tenant or '(stack)'}: {v.message}",
-                              highlight=False)
+                console.print(f"[red]{s.stack}[/] · [bold]{v.policy}[/] · {v.tenant or '(stack)'}: "
+                              f"{escape(v.message)}", highlight=False)
     if report.changed_since is not None:
         scope = report.changed_since
         why = f" (every stack: {scope.all_because} changed)" if scope.all_because else ""

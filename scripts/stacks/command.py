@@ -8,6 +8,7 @@ import sys
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from components.files import STACK_FILE, read_yaml
 from components.settings import fleet_of
@@ -131,7 +132,8 @@ def check(ctx: click.Context, environments: tuple[str, ...], fmt: str) -> None:
             if not drift:
                 click.echo(f"{environment}: ok ({stacks_of})")
             for problem in drift:
-                stderr.print(f"[bold red]drift:[/] {problem}", markup=True, highlight=False, soft_wrap=True)
+                stderr.print(f"[bold red]drift:[/] {escape(str(problem))}", markup=True, highlight=False,
+                             soft_wrap=True)
     sys.exit(EXIT_DRIFT if any(found.values()) else 0)
 
 

@@ -57,8 +57,8 @@ def test_changed_since_plans_everything_when_shared_inputs_change(git_project: P
     waivers.write_text(waivers.read_text() + "\n")
     everything = json.loads(run("shards", "matrix", "-e", "prototype", "--changed-since", base, cwd=git_project).stdout)
     assert [e["stack"] for e in everything["include"]] == ["prototype", "prototype-2", "prototype-eu"]
-    (git_project / "README.md").write_text("docs only\n")
     commit_all(git_project, "all of it")
+    (git_project / "README.md").write_text("docs only\n")  # uncommitted changes count: this one selects nothing
     docs = run("shards", "matrix", "-e", "prototype", "--changed-since", "HEAD", cwd=git_project)
     assert json.loads(docs.stdout) == {"include": []}
     bad = run("shards", "matrix", "-e", "prototype", "--changed-since", "no-such-ref", cwd=git_project)
