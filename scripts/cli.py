@@ -141,7 +141,7 @@ def plan(ctx: click.Context, stack: str, fmt: str, outs: tuple[Path, ...], no_po
     from scripts.render import render_plan_table
     from scripts.render_markdown import render_plan_markdown
     from scripts.render_sarif import render_plan_sarif
-    from scripts.stacks.files import write_atomically
+    from scripts.files import write_atomically
 
     try:
         # A spinner with elapsed time: large catalogs take minutes, and silence reads as a hang.

@@ -10,9 +10,11 @@ from rich.console import Console
 from rich.table import Table
 
 from components.catalog import TENANT_ID, CatalogError, Tenant, TenantFile, catalog_dir, load_catalog, parse_tenant
+from components.files import TENANT_FILE, read_text
 from components.lifecycle import today
 from components.phi import lint_channel
 from scripts.console import fail
+from scripts.files import write_atomically
 from scripts.project import InputError, Project, StackConfig, load_stack
 from scripts.tenant_lifecycle import OffboardError
 from scripts.tenant_lifecycle import offboard as offboard_tenant
@@ -182,11 +184,7 @@ def new(ctx: click.Context, stack: str, tenant_id: str, name: str | None, reside
             fail(f"name {spec.name!r} is already used in stacks/tenants/{stack}; pass a distinct --name")
     if problems:
         fail("the new tenant would not validate:\n" + "\n".join(f"  {i}" for i in problems))
-    directory.mkdir(parents=True, exist_ok=True)
-    # Write then rename, so an interrupted run never leaves a half-written tenant file behind.
-    staging = directory / f".{tenant_id}.yaml.partial"
-    staging.write_text(text)
-    staging.replace(target)
+    write_atomically(target, text)  # an interrupted run never leaves a half-written tenant file behind
     click.echo(f"created {project.relative(target)}; review it, then `hipaachat plan --stack {stack}`")
 
 
@@ -221,15 +219,13 @@ def offboard(ctx: click.Context, stack: str, tenant_id: str, on: dt.datetime | N
     shown = project.relative(path)
     if not path.is_file():
         fail(f"{shown}: no such tenant file; `hipaachat tenants list --stack {stack}` shows the tenants")
+    now = today()
     try:
-        result = offboard_tenant(path.read_text(encoding="utf-8"), shown, tenant_id,
-                                 on.date() if on else today(), today())
+        result = offboard_tenant(read_text(path, TENANT_FILE, root=project.root, shown=shown), shown, tenant_id,
+                                 on.date() if on else now, now)
     except OffboardError as exc:
         fail(str(exc))
-    # Write then rename: a reviewer never sees a half-edited tenant file.
-    staging = path.with_name(f".{path.name}.partial")
-    staging.write_text(result.text, encoding="utf-8")
-    staging.replace(path)
+    write_atomically(path, result.text)  # a reviewer never sees a half-edited tenant file
     until = (f"until {result.kept_until} (offboarded_on + {result.tenant.retention.audit_log_days} days of "
              f"audit-log retention)" if result.kept_until else "indefinitely (audit_log_days: 0 = never expire)")
     click.echo(f"{shown}: lifecycle.state offboarded, offboarded_on {result.tenant.lifecycle.offboarded_on}\n")

@@ -106,7 +106,7 @@ def plan_command(ctx: click.Context, environment: str, ref: str | None, fmt: str
     report.blocked = any(s.blocked for s in summaries)
     document = report.model_dump_json(indent=2)
     if out is not None:
-        from scripts.stacks.files import write_atomically
+        from scripts.files import write_atomically
 
         write_atomically(out, document + "\n")
     if fmt == "json":

@@ -21,6 +21,7 @@ from pathlib import Path
 import yaml
 
 from components.files import PROJECT_FILE, WAIVER_FILE, read_text, read_yaml
+from scripts.files import atomic_file
 from scripts.project import InputError, Project
 from scripts.shards.writer import replace_directory
 
@@ -133,12 +134,9 @@ def build_pack(project: Project, out_dir: Path, archive: Path | None = None) -> 
 
 def write_archive(archive: Path, files: dict[str, str]) -> None:
     """A .tar.gz of the pack directory's files, as `pulumi policy publish` uploads it."""
-    archive.parent.mkdir(parents=True, exist_ok=True)
-    partial = archive.with_name(f".{archive.name}.partial")
-    with tarfile.open(partial, "w:gz") as tar:
+    with atomic_file(archive, "wb") as out, tarfile.open(fileobj=out, mode="w:gz") as tar:
         for name, text in sorted(files.items()):
             data = text.encode()
             info = tarfile.TarInfo(name)
             info.size, info.mode = len(data), 0o644
             tar.addfile(info, io.BytesIO(data))
-    partial.replace(archive)

@@ -21,7 +21,8 @@ from scripts.stacks.environments import (
     members,
     stack_drift,
 )
-from scripts.stacks.files import render_member, write_atomically
+from scripts.files import write_atomically
+from scripts.stacks.files import render_member
 from scripts.stacks.fleet import check_environment
 
 EXIT_DRIFT = 1

@@ -7,9 +7,6 @@ only the shared keys are rewritten by `hipaachat stacks sync`, and every other t
 
 from __future__ import annotations
 
-import os
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -40,16 +37,3 @@ def render_member(shared: EnvironmentSettings, stack: str, source: str, existing
     document = {"config": config, **existing}
     header = HEADER.format(stack=stack, environment=shared.environment, namespace=NAMESPACE, source=source)
     return header + yaml.safe_dump(document, sort_keys=False, default_flow_style=False, allow_unicode=True)
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write then rename, so a reader (pulumi, CI) never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, partial = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as handle:
-            handle.write(text)
-        os.replace(partial, path)
-    except BaseException:
-        Path(partial).unlink(missing_ok=True)
-        raise

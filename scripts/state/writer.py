@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from scripts.files import atomic_file
 from scripts.models import CapturedResource
 from scripts.state.envelope import SECRET_SIG, SIG_KEY, is_secret, sealed
 from scripts.state.reader import ROOT_STACK_TYPE, SUPPORTED_VERSION
@@ -96,13 +95,6 @@ def write_state(path: Path, resources: Sequence[CapturedResource], *, stack: str
                 stack_outputs: dict[str, Any] | None = None) -> None:
     """Write the export document to `path` atomically: a reader never sees half a state file."""
     document = export_document(resources, stack=stack, project=project, stack_outputs=stack_outputs)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, partial = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump(document, out, indent=4)
-            out.write("\n")
-        os.replace(partial, path)
-    except BaseException:
-        Path(partial).unlink(missing_ok=True)
-        raise
+    with atomic_file(path) as out:  # streamed: a 52k-resource export is never held as one string
+        json.dump(document, out, indent=4)
+        out.write("\n")
