@@ -16,12 +16,12 @@ import datetime as dt
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from components.tags import TENANT_TYPE
 from policies.hipaa.contracts import ROOT_STACK_TYPE, is_default_provider
 from policies.hipaa.controls import FRAMEWORK_NAME, FRAMEWORK_VERSION
 from policies.hipaa.pack import pack_owned, policy_names
+from policies.hipaa.waivers import waiver_path
 from scripts.analyzer import PolicyOutcome, PolicyPackProcess
 from scripts.audit import catalog, records
 from scripts.audit.models import (
@@ -45,12 +45,9 @@ from scripts.audit.models import (
 from scripts.audit.scoping import Scope
 from scripts.audit.secrets import check as check_secrets
 from scripts.audit.tenants import TenantFacts
+from scripts.inputs import POLICY_PACK
 from scripts.models import CapturedResource, tenant_owners
 from scripts.project import InputError, Project, StackConfig, stack_config_for_pack
-
-POLICY_PACK = Path("policies") / "hipaa"
-WAIVERS_FILE = Path("policies") / "waivers.yaml"
-
 
 @dataclass(frozen=True)
 class AuditSubject:
@@ -201,7 +198,7 @@ def build_report(subject: AuditSubject, results: PolicyResults, *, tenants: list
     if scope.limited:
         controls = [scope.control(c) for c in controls]
 
-    waivers = [w for w in records.read_waivers(subject.project.root / WAIVERS_FILE, today=today,
+    waivers = [w for w in records.read_waivers(waiver_path(subject.project.root / POLICY_PACK), today=today,
                                               known=policy_names(), meta=pack_owned())
                if scope.shows_waiver(w, owner)]
     promotions, problems, _ = records.read_promotions(subject.project.root, subject.stack)
