@@ -195,7 +195,7 @@ def build_report(subject: AuditSubject, results: PolicyResults, *, tenants: list
     owner = tenant_owners(resources)
     components = {str(r.inputs.get("tenantId") or r.name): r for r in resources if r.type == TENANT_TYPE}
     foreign = not components
-    scope = Scope(subject.stack, components, set(tenants) if tenants else None)
+    scope = Scope(components, set(tenants) if tenants else None)
     findings, secrets_found, secret_values = _findings(subject, results, owner, foreign)
     findings = [f for f in findings if scope.shows(f)]
     by_scope = _scope_resources(resources, owner)
