@@ -10,20 +10,19 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from components.lifecycle import TODAY_ENV
 from scripts.analyzer import PolicyPackError
 from scripts.audit.evidence import build_report, check_tenants, evaluate
 from scripts.audit.models import AuditReport
 from scripts.audit.output import FORMATS, render_all, schema, write_all
 from scripts.audit.sources import declared, deployed
-from scripts.console import fail
+from scripts.console import fail, stderr
 from scripts.project import InputError, Project
 
 EXIT_FAILING = 1
-TODAY_ENV = "HIPAACHAT_TODAY"
-
-stderr = Console(stderr=True)
 
 
 def _formats(value: str) -> list[str]:
@@ -50,25 +49,26 @@ def _default_out(project: Project, stack: str, tenants: list[str]) -> Path:
 
 
 def _print_summary(report: AuditReport, written: list[Path]) -> None:
+    """The result on stdout; every value from the user's files (ids, titles, notes, paths) is escaped, not markup."""
     out = Console()
     s = report.summary
     colour = "green" if s.status == "pass" else "red"
-    who = f"tenant {', '.join(report.scope)} of " if report.scope else ""
-    out.print(f"[bold {colour}]{s.status.upper()}[/] audit of {who}stack [bold]{report.stack}[/] "
-              f"({report.source}, {report.environment}): {s.tenants} tenants, {s.resources} resources", highlight=False,
-              soft_wrap=True)
+    who = f"tenant {escape(', '.join(report.scope))} of " if report.scope else ""
+    out.print(f"[bold {colour}]{s.status.upper()}[/] audit of {who}stack [bold]{escape(report.stack)}[/] "
+              f"({escape(report.source)}, {escape(report.environment)}): {s.tenants} tenants, "
+              f"{s.resources} resources", highlight=False, soft_wrap=True)
     counts = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in s.controls.items() if n)
     out.print(f"controls: {counts}; findings: {s.findings} open, {s.waived} waived, "
               f"{s.secret_findings} secret hygiene", highlight=False, soft_wrap=True)
     for control in report.controls:
         if control.status == "fail":
             scopes = [x.scope for x in control.scopes if x.status == "fail"]
-            out.print(f"  [red]FAIL[/] {control.id} {control.title}: {', '.join(scopes[:5])}"
+            out.print(f"  [red]FAIL[/] {escape(control.id)} {escape(control.title)}: {escape(', '.join(scopes[:5]))}"
                       f"{' and more' if len(scopes) > 5 else ''}", highlight=False, soft_wrap=True)
     for note in s.notes:
-        out.print(f"[yellow]note:[/] {note}", highlight=False, soft_wrap=True)
+        out.print(f"[yellow]note:[/] {escape(note)}", highlight=False, soft_wrap=True)
     for path in written:
-        out.print(f"wrote {path}", highlight=False, soft_wrap=True)
+        out.print(f"wrote {escape(str(path))}", highlight=False, soft_wrap=True)
 
 
 @click.command()

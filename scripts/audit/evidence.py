@@ -16,12 +16,12 @@ import datetime as dt
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from components.tags import TENANT_TYPE
 from policies.hipaa.contracts import ROOT_STACK_TYPE, is_default_provider
 from policies.hipaa.controls import FRAMEWORK_NAME, FRAMEWORK_VERSION
 from policies.hipaa.pack import pack_owned, policy_names
+from policies.hipaa.waivers import waiver_path
 from scripts.analyzer import PolicyOutcome, PolicyPackProcess
 from scripts.audit import catalog, records
 from scripts.audit.models import (
@@ -33,6 +33,7 @@ from scripts.audit.models import (
     InputFile,
     PromotionEvidence,
     ScopeResult,
+    SecretFinding,
     Source,
     Summary,
     TenantEvidence,
@@ -45,12 +46,9 @@ from scripts.audit.models import (
 from scripts.audit.scoping import Scope
 from scripts.audit.secrets import check as check_secrets
 from scripts.audit.tenants import TenantFacts
+from scripts.inputs import POLICY_PACK
 from scripts.models import CapturedResource, tenant_owners
 from scripts.project import InputError, Project, StackConfig, stack_config_for_pack
-
-POLICY_PACK = Path("policies") / "hipaa"
-WAIVERS_FILE = Path("policies") / "waivers.yaml"
-
 
 @dataclass(frozen=True)
 class AuditSubject:
@@ -88,8 +86,10 @@ def evaluate(subject: AuditSubject) -> PolicyResults:
 
 def check_tenants(subject: AuditSubject, tenants: Sequence[str] | None) -> None:
     """Refuse an unknown --tenant before the pack runs; the message names no other tenant."""
+    if not tenants:
+        return
     known = {str(r.inputs.get("tenantId") or r.name) for r in subject.resources if r.type == TENANT_TYPE}
-    unknown = sorted(set(tenants or []) - known)
+    unknown = sorted(set(tenants) - known)
     if unknown:
         raise InputError(f"--tenant {', '.join(unknown)}: no such tenant in stack {subject.stack}; "
                          f"`hipaachat tenants list --stack {subject.stack}` lists its tenants")
@@ -152,11 +152,12 @@ def _controls(scopes: list[str], by_scope: dict[str, list[CapturedResource]], fi
     for f in findings:
         if f.status != "not_applicable":
             index.setdefault((f.policy, f.tenant or STACK_SCOPE), []).append(f)
-    everything = list(dict.fromkeys(p for control in catalog.controls() for p in control.policies))
+    controls = catalog.controls()
+    everything = list(dict.fromkeys(p for control in controls for p in control.policies))
     applicability = catalog.Applicability(everything)
     judged = _judged(scopes, by_scope, applicability, everything)
     results = []
-    for control in catalog.controls():
+    for control in controls:
         scope_results = []
         for scope in scopes:
             applicable = []
@@ -185,14 +186,16 @@ def _controls(scopes: list[str], by_scope: dict[str, list[CapturedResource]], fi
 
 def build_report(subject: AuditSubject, results: PolicyResults, *, tenants: list[str] | None,
                  now: dt.datetime, today: dt.date) -> tuple[AuditReport, set[str]]:
-    """The report, and the plain-text secret values found (renderers prove none of them leaks)."""
+    """The report, and the plain-text secret values found (renderers prove none of them leaks).
+
+    `tenants` must have passed `check_tenants` (the command runs it before the pack).
+    """
     started = time.perf_counter()
     resources = subject.resources
     owner = tenant_owners(resources)
     components = {str(r.inputs.get("tenantId") or r.name): r for r in resources if r.type == TENANT_TYPE}
     foreign = not components
-    check_tenants(subject, tenants)
-    scope = Scope(subject.stack, components, set(tenants) if tenants else None)
+    scope = Scope(components, set(tenants) if tenants else None)
     findings, secrets_found, secret_values = _findings(subject, results, owner, foreign)
     findings = [f for f in findings if scope.shows(f)]
     by_scope = _scope_resources(resources, owner)
@@ -201,7 +204,7 @@ def build_report(subject: AuditSubject, results: PolicyResults, *, tenants: list
     if scope.limited:
         controls = [scope.control(c) for c in controls]
 
-    waivers = [w for w in records.read_waivers(subject.project.root / WAIVERS_FILE, today=today,
+    waivers = [w for w in records.read_waivers(waiver_path(subject.project.root / POLICY_PACK), today=today,
                                               known=policy_names(), meta=pack_owned())
                if scope.shows_waiver(w, owner)]
     promotions, problems, _ = records.read_promotions(subject.project.root, subject.stack)
@@ -216,7 +219,7 @@ def build_report(subject: AuditSubject, results: PolicyResults, *, tenants: list
     tenant_evidence = [_tenant(tid, components[tid], by_scope.get(tid, []), subject.source, per_tenant.get(tid, []),
                                waivers, promotions, owner) for tid in sorted(scope.visible_tenants())]
     statuses = [c.status for c in controls]
-    shown_secrets = [f for f in findings if f.policy == catalog.SECRET_HYGIENE]
+    secret_report = [s for s in secrets_found if scope.shows_urn(s.urn, s.tenant)]
     notes = list(subject.notes)
     if foreign:
         set_aside = sum(1 for f in findings if f.status == "not_applicable")
@@ -233,10 +236,9 @@ def build_report(subject: AuditSubject, results: PolicyResults, *, tenants: list
         tenants=len(tenant_evidence), resources=len(counted),
         findings=sum(1 for f in findings if f.status in ("fail", "advisory")),
         waived=sum(1 for f in findings if f.status == "waived"),
-        secret_findings=len(shown_secrets), foreign_stack=foreign, notes=notes)
+        secret_findings=len(secret_report), foreign_stack=foreign, notes=notes)
     environment = (subject.stack_config.settings.environment if subject.stack_config
                    else "undeclared (judged as production)")
-    secret_report = [s for s in secrets_found if scope.shows_urn(s.urn, s.tenant)]
     return AuditReport(
         generated_at=now.astimezone(dt.timezone.utc).isoformat(timespec="seconds"),
         stack=subject.stack, project=subject.project_name, environment=environment, source=subject.source,

@@ -17,10 +17,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from components.files import PROMOTION_RECORDS, InputFileError, read_lines
 from policies.hipaa.waivers import load_waivers
 from scripts.audit.models import PromotionEvidence, PromotionGate, PromotionProblem, WaiverEvidence
-
-PROMOTIONS_DIR = Path("stacks") / "promotions"
+from scripts.promote.records import RECORDS_DIR
 
 
 def read_waivers(path: Path, *, today: dt.date, known: Iterable[str], meta: Iterable[str]) -> list[WaiverEvidence]:
@@ -69,7 +69,7 @@ class _Record(BaseModel):
 
 def read_promotions(root: Path, stack: str) -> tuple[list[PromotionEvidence], list[PromotionProblem], list[Path]]:
     """Records that promoted into or out of `stack`, problems found, and the files read."""
-    directory = root / PROMOTIONS_DIR
+    directory = root / RECORDS_DIR
     files = sorted(directory.glob("*.jsonl")) if directory.is_dir() else []
     records: list[PromotionEvidence] = []
     problems: list[PromotionProblem] = []
@@ -77,11 +77,12 @@ def read_promotions(root: Path, stack: str) -> tuple[list[PromotionEvidence], li
         shown = str(path.relative_to(root))
         previous_id: str | None = None
         try:
-            lines = path.read_text(encoding="utf-8").splitlines()
-        except (OSError, UnicodeDecodeError) as exc:
-            problems.append(PromotionProblem(file=shown, line=None, message=f"unreadable ({exc.__class__.__name__})"))
+            # Whole file first: one that breaks part-way (bad UTF-8, too large) contributes no records.
+            lines = list(read_lines(path, PROMOTION_RECORDS, root=root, shown=shown))
+        except InputFileError as exc:
+            problems.append(PromotionProblem(file=shown, line=None, message=exc.detail))
             continue
-        for number, line in enumerate(lines, start=1):
+        for number, line in lines:
             if not line.strip():
                 continue
             try:

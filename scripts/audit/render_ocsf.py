@@ -13,7 +13,7 @@ import hashlib
 import json
 
 from scripts.audit.catalog import fix_of, severities
-from scripts.audit.models import STACK_SCOPE, AuditReport, ControlStatus
+from scripts.audit.models import STACK_SCOPE, AuditReport, ControlStatus, worst
 
 OCSF_VERSION = "1.3.0"
 CLASS_UID, CATEGORY_UID, ACTIVITY_CREATE = 2003, 2, 1
@@ -39,13 +39,12 @@ def render_ocsf(report: AuditReport) -> str:
             status: ControlStatus = scope.status
             compliance_id, compliance_name = _COMPLIANCE[status]
             failing = [f for f in scope.findings if f.status in ("fail", "waived", "advisory")]
-            worst = max((severity_of.get(f.policy, "medium") for f in failing), key=lambda s: _SEVERITY[s],
+            severity = max((severity_of.get(f.policy, "medium") for f in failing), key=lambda s: _SEVERITY[s],
                         default="informational")
             checks = []
             for policy in dict.fromkeys([*scope.policies, *(f.policy for f in scope.findings)]):
                 mine = [f for f in scope.findings if f.policy == policy]
-                check_status = "pass" if not mine else min(
-                    (f.status for f in mine), key=("fail", "advisory", "waived").index)
+                check_status = worst([f.status for f in mine]) if mine else "pass"
                 cid, cname = _COMPLIANCE[check_status]
                 checks.append({"uid": policy, "name": policy, "desc": fix_of(policy), "status": cname,
                                "status_id": cid})
@@ -63,7 +62,7 @@ def render_ocsf(report: AuditReport) -> str:
                 "class_uid": CLASS_UID, "class_name": "Compliance Finding",
                 "type_uid": CLASS_UID * 100 + ACTIVITY_CREATE, "type_name": "Compliance Finding: Create",
                 "time": when, "time_dt": report.generated_at,
-                "severity_id": _SEVERITY[worst], "severity": worst.capitalize(),
+                "severity_id": _SEVERITY[severity], "severity": severity.capitalize(),
                 "status_id": status_id, "status": status_name,
                 "message": f"{control.id} {control.title}: {status.replace('_', ' ')} for "
                            f"{scope.scope if scope.scope != STACK_SCOPE else 'the stack'}",

@@ -17,8 +17,7 @@ from scripts.models import CapturedResource
 
 
 class Scope:
-    def __init__(self, stack: str, components: Mapping[str, CapturedResource], tenants: set[str] | None) -> None:
-        self.all = set(components)
+    def __init__(self, components: Mapping[str, CapturedResource], tenants: set[str] | None) -> None:
         self.limited = tenants is not None
         self.tenants = set(tenants) if tenants is not None else set(components)
         others: set[str] = set()

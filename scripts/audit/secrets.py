@@ -14,9 +14,11 @@ from typing import Any
 from components.cometchat.providers.app import APP_SECRET_OUTPUTS
 from scripts.audit.models import SecretFinding
 from scripts.models import CapturedResource
+from scripts.state.envelope import SECRET_SIG, is_secret
+from scripts.state.envelope import SIG_KEY as SECRET_SIG_KEY
 
-SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"
-SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+# SECRET_SIG, SECRET_SIG_KEY and is_secret are re-exported: tests and scripts.audit.tenants import them from here.
+__all__ = ["SECRET_BY_TYPE", "SECRET_NAMES", "SECRET_SIG", "SECRET_SIG_KEY", "check", "is_secret"]
 
 # Property names (compared case-insensitively) that hold credentials wherever they appear.
 SECRET_NAMES = frozenset(name.lower() for name in (
@@ -29,10 +31,6 @@ SECRET_BY_TYPE = {
     "random:index/randomPassword:RandomPassword": frozenset({"result", "bcrypthash"}),
     "aws:iam/accessKey:AccessKey": frozenset({"secret", "sessmtppasswordv4", "encryptedsecret"}),
 }
-
-
-def is_secret(value: Any) -> bool:
-    return isinstance(value, Mapping) and value.get(SECRET_SIG_KEY) == SECRET_SIG
 
 
 def _walk(value: Any, path: str) -> Iterator[tuple[str, str, Any]]:

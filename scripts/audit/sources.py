@@ -17,11 +17,13 @@ from pathlib import Path
 
 import pulumi
 
-from scripts.audit.evidence import POLICY_PACK, WAIVERS_FILE, AuditSubject
+from policies.hipaa.waivers import waiver_path
+from scripts.audit.evidence import AuditSubject
 from scripts.audit.models import InputFile, Versions
-from scripts.audit.records import PROMOTIONS_DIR
 from scripts.capture import run_program_sharded
+from scripts.inputs import POLICY_PACK
 from scripts.plan import validate_inputs
+from scripts.promote.records import RECORDS_DIR
 from scripts.project import InputError, Project, StackConfig, load_stack
 from scripts.state import StateDocument, read_state
 from scripts.repository import git
@@ -53,8 +55,8 @@ def _inputs(project: Project, files: Iterable[tuple[str, Path]]) -> list[InputFi
 
 
 def _common_files(project: Project, stack: str) -> list[tuple[str, Path]]:
-    promotions = project.root / PROMOTIONS_DIR
-    return [("stack settings", project.stack_file(stack)), ("waivers", project.root / WAIVERS_FILE),
+    promotions = project.root / RECORDS_DIR
+    return [("stack settings", project.stack_file(stack)), ("waivers", waiver_path(project.root / POLICY_PACK)),
             *(("promotions", p) for p in sorted(promotions.glob("*.jsonl")))]
 
 
