@@ -11,6 +11,7 @@ import datetime as dt
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
@@ -18,13 +19,15 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from components.catalog import TENANT_ID, catalog_dir, tenant_file_names
 from components.files import TENANT_FILE, read_bytes
-from scripts.analyzer import PolicyPackError
 from scripts.console import fail
 from scripts.project import InputError, Project, load_stack
 from scripts.promote import gitinfo, records, render
 from scripts.promote.check import check as run_check
-from scripts.promote.gates import Evaluation, evaluate
 from scripts.promote.models import PromotionRecord
+
+if TYPE_CHECKING:  # gates and the analyzer pull in the plan machinery and the Pulumi SDK (grpc):
+    # imported only when a promotion runs, so `promote --check` (on every pull request) starts fast.
+    from scripts.promote.gates import Evaluation
 
 EXIT_REFUSED = 1
 stderr = Console(stderr=True)
@@ -135,6 +138,9 @@ def promote(ctx: click.Context, src: str, dst: str, tenant_ids: tuple[str, ...],
         project = Project.find(ctx.obj)
         if check_only:
             _run_check(project, src, dst, fmt)
+        from scripts.analyzer import PolicyPackError
+        from scripts.promote.gates import evaluate
+
         files = _sources(project, src, dst, tenant_ids)
         target_dir = catalog_dir(project.root, dst)
         landing = {p: _destination(target_dir, p) for p in files}
