@@ -7,7 +7,8 @@ record file whose hash chain is broken (an edited, deleted or reordered line).
 
 from __future__ import annotations
 
-from components.catalog import catalog_dir
+from components.catalog import catalog_dir, tenant_file_names
+from components.files import TENANT_FILE, read_bytes
 from scripts.project import Project, load_stack
 from scripts.promote.models import Problem
 from scripts.promote.records import digest, read_chain, records_path
@@ -18,7 +19,7 @@ def check(project: Project, src: str, dst: str) -> list[Problem]:
     load_stack(project, dst)
     path = records_path(project.root, dst)
     shown = project.relative(path)
-    chain = read_chain(path)
+    chain = read_chain(path, root=project.root)
     problems = [Problem(file=shown, message=p, fix=f"Restore {shown} from git history (git checkout -- {shown}); "
                         "records are append-only and written only by hipaachat promote.") for p in chain.problems]
     latest: dict[str, tuple[int, str]] = {}
@@ -30,15 +31,21 @@ def check(project: Project, src: str, dst: str) -> list[Problem]:
             latest[tenant.id] = (number, tenant.sha256)
     source_dir, target_dir = catalog_dir(project.root, src), catalog_dir(project.root, dst)
     promote = f"hipaachat promote --from {src} --to {dst} --tenant"
+    # Every file the catalog loader deploys (<id>.yaml and <id>.yml), so no suffix escapes the check;
+    # a source file is matched by tenant id (stem), whatever its suffix.
+    source_files = tenant_file_names(source_dir)[0]
+    sources = {p.stem: p for p in reversed(source_files)} | {p.name: p for p in source_files}
     present = set()
-    for target in sorted(target_dir.glob("*.yaml")):
-        tenant, data, rel = target.stem, target.read_bytes(), project.relative(target)
+    for target in tenant_file_names(target_dir)[0]:
+        tenant, rel = target.stem, project.relative(target)
+        data = read_bytes(target, TENANT_FILE, root=project.root)
         present.add(tenant)
-        source = source_dir / target.name
-        if not source.is_file():
-            problems.append(Problem(file=rel, tenant=tenant, message=f"no {project.relative(source)} to promote from",
+        source = sources.get(target.name) or sources.get(tenant)
+        if source is None:
+            problems.append(Problem(file=rel, tenant=tenant, message=f"no {project.relative(source_dir / target.name)} "
+                                    "to promote from",
                                     fix=f"Restore the {src} file; tenants enter {dst} only by promotion."))
-        elif source.read_bytes() != data:
+        elif read_bytes(source, TENANT_FILE, root=project.root) != data:
             problems.append(Problem(file=rel, tenant=tenant, message=f"differs from {project.relative(source)}",
                                     fix=f"Make the change in {project.relative(source)}, commit it, then run "
                                         f"`{promote} {tenant}`; never edit {dst}'s catalog directly."))

@@ -8,21 +8,26 @@ one hash-chained record land in stacks/promotions/<DST>.jsonl (scripts.promote.r
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from components.catalog import TENANT_ID, catalog_dir
-from scripts.analyzer import PolicyPackError
+from components.catalog import TENANT_ID, catalog_dir, tenant_file_names
+from components.files import TENANT_FILE, read_bytes
 from scripts.console import fail
 from scripts.project import InputError, Project, load_stack
 from scripts.promote import gitinfo, records, render
 from scripts.promote.check import check as run_check
-from scripts.promote.gates import Evaluation, evaluate
 from scripts.promote.models import PromotionRecord
+
+if TYPE_CHECKING:  # gates and the analyzer pull in the plan machinery and the Pulumi SDK (grpc):
+    # imported only when a promotion runs, so `promote --check` (on every pull request) starts fast.
+    from scripts.promote.gates import Evaluation
 
 EXIT_REFUSED = 1
 stderr = Console(stderr=True)
@@ -38,14 +43,23 @@ def _sources(project: Project, src: str, dst: str, tenant_ids: tuple[str, ...]) 
     if not tenant_ids:
         raise InputError("no --tenant given; name each tenant to promote (--tenant ID, repeatable)")
     source_dir = catalog_dir(project.root, src)
+    # The catalog loader's file names (<id>.yaml or <id>.yml), matched by tenant id.
+    named = {p.stem: p for p in reversed(tenant_file_names(source_dir)[0])}
     files: dict[Path, bytes] = {}
     for tenant in dict.fromkeys(tenant_ids):
-        path = source_dir / f"{tenant}.yaml"
-        if not TENANT_ID.match(tenant) or not path.is_file():
-            known = ", ".join(sorted(p.stem for p in source_dir.glob("*.yaml"))) or "none"
-            raise InputError(f"{project.relative(path)}: no such tenant file in stack {src}; known tenants: {known}")
-        files[path] = path.read_bytes()
+        path = named.get(tenant) if TENANT_ID.match(tenant) else None
+        if path is None:
+            known = ", ".join(sorted(named)) or "none"
+            raise InputError(f"{project.relative(source_dir / f'{tenant}.yaml')}: no such tenant file in stack "
+                             f"{src}; known tenants: {known}")
+        files[path] = read_bytes(path, TENANT_FILE, root=project.root)
     return files
+
+
+def _destination(target_dir: Path, source: Path) -> Path:
+    """Where a source file lands: over the destination's file for that tenant id, whatever its suffix."""
+    existing = [p for p in tenant_file_names(target_dir)[0] if p.stem == source.stem]
+    return next((p for p in existing if p.name == source.name), existing[0] if existing else target_dir / source.name)
 
 
 def _record_builder(project: Project, evaluation: Evaluation, files: dict[Path, bytes], src: str, dst: str,
@@ -65,8 +79,8 @@ def _record_builder(project: Project, evaluation: Evaluation, files: dict[Path, 
 
 def _run_check(project: Project, src: str, dst: str, fmt: str) -> None:
     problems = run_check(project, src, dst)
-    chain = records.read_chain(records.records_path(project.root, dst))
-    files = len(list(catalog_dir(project.root, dst).glob("*.yaml")))
+    chain = records.read_chain(records.records_path(project.root, dst), root=project.root)
+    files = len(tenant_file_names(catalog_dir(project.root, dst))[0])
     if fmt == "json":
         click.echo(render.check_json(src, dst, problems, files, len(chain.records)))
     elif problems:
@@ -124,10 +138,14 @@ def promote(ctx: click.Context, src: str, dst: str, tenant_ids: tuple[str, ...],
         project = Project.find(ctx.obj)
         if check_only:
             _run_check(project, src, dst, fmt)
+        from scripts.analyzer import PolicyPackError
+        from scripts.promote.gates import evaluate
+
         files = _sources(project, src, dst, tenant_ids)
         target_dir = catalog_dir(project.root, dst)
+        landing = {p: _destination(target_dir, p) for p in files}
         pending = {p: data for p, data in files.items()
-                   if not (target_dir / p.name).is_file() or (target_dir / p.name).read_bytes() != data}
+                   if not os.path.lexists(landing[p]) or read_bytes(landing[p], TENANT_FILE, root=project.root) != data}
         ids = [p.stem for p in files]
         if not pending:
             if fmt == "json":
@@ -140,17 +158,18 @@ def promote(ctx: click.Context, src: str, dst: str, tenant_ids: tuple[str, ...],
         if who is None:
             raise InputError("no actor for the record: pass --actor NAME (CI sets GITHUB_ACTOR; locally, "
                              "git config user.email)")
-        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                      console=stderr, transient=True) as bar:
-            task = bar.add_task(f"promoting {', '.join(ids)}")
-            evaluation = evaluate(project, src, dst, pending, allow_dirty=allow_dirty,
-                                  progress=lambda msg: bar.update(task, description=msg),
-                                  warn=lambda msg: stderr.print(f"[yellow]warning:[/] {msg}", highlight=False,
-                                                                soft_wrap=True))
+        try:
+            with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                          console=stderr, transient=True) as bar:
+                task = bar.add_task(f"promoting {', '.join(ids)}")
+                evaluation = evaluate(project, src, dst, pending, allow_dirty=allow_dirty,
+                                      progress=lambda msg: bar.update(task, description=msg),
+                                      warn=lambda msg: stderr.print(f"[yellow]warning:[/] {msg}", highlight=False,
+                                                                    soft_wrap=True))
+        except PolicyPackError as exc:
+            fail(f"the policy pack failed, so no gate can pass: {exc}", EXIT_REFUSED)
     except InputError as exc:
         fail(str(exc))
-    except PolicyPackError as exc:
-        fail(f"the policy pack failed, so no gate can pass: {exc}", EXIT_REFUSED)
     promoted_ids = [p.stem for p in pending]
     if plan_out is not None:
         records.write_atomic(plan_out, evaluation.plan_json)  # `sha256sum FILE` = the record's plan_sha256
@@ -160,10 +179,10 @@ def promote(ctx: click.Context, src: str, dst: str, tenant_ids: tuple[str, ...],
 
         def land_files() -> None:
             for source, data in pending.items():
-                records.write_atomic(target_dir / source.name, data)
+                records.write_atomic(landing[source], data)
         try:
             record = records.append(path, _record_builder(project, evaluation, pending, src, dst, who),
-                                    before=land_files)
+                                    before=land_files, root=project.root)
         except records.ChainBroken as exc:
             fail(f"{project.relative(path)}: the record chain is broken ({exc}); nothing was promoted. Restore "
                   "the file from git history, then promote again.", EXIT_REFUSED)

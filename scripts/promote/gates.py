@@ -14,14 +14,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
-from components.catalog import catalog_dir
+from components.catalog import catalog_dir, parse_tenant
+from components.files import decode
 from components.phi import lint, summarize
 from policies.hipaa.controls import CONTROLS
 from scripts.models import Violation
 from scripts.plan import PlanReport, build_plan
-from scripts.project import Project
+from scripts.project import InputError, Project
 from scripts.promote import gitinfo
 from scripts.promote.models import Gate, WaiverUse
 from scripts.promote.records import canonical, digest
@@ -80,12 +79,19 @@ def committed_gate(project: Project, files: Sequence[Path], allow_dirty: bool) -
 
 
 def templates_gate(files: Mapping[Path, bytes], project: Project) -> Gate:
-    """Strict PHI linting, as `tenants validate --strict`: any finding in any channel fails."""
+    """Strict PHI linting, as `tenants validate --strict`: any finding in any channel fails.
+
+    Raises InputError for a file that is not a valid tenant (bad YAML, not a mapping, schema
+    errors), as the catalog loader would report it, instead of crashing on it.
+    """
     findings = []
     for path, content in files.items():
-        notifications = (yaml.safe_load(content) or {}).get("notifications") or {}
-        for channel, text in notifications.items():
-            if isinstance(text, str) and (found := lint(text)):
+        shown = project.relative(path)
+        tenant, issues = parse_tenant(decode(content, shown), shown, path.stem, path.suffix)
+        if tenant is None:
+            raise InputError("\n".join(str(issue) for issue in issues))
+        for channel, text in tenant.notifications.model_dump().items():
+            if found := lint(text):
                 findings.append(f"{project.relative(path)}: notifications.{channel}: {summarize(found)}")
     if not findings:
         return Gate(name="templates-phi-free", passed=True, detail="every notification template is pointer-only "

@@ -67,10 +67,6 @@ class PromotionRecord(BaseModel):
     plan_sha256: str
     waivers: list[WaiverUse] = Field(default_factory=list)
 
-    def body(self) -> dict:
-        """The record as written, without `id`: what `id` is the sha256 of."""
-        return self.model_dump(by_alias=True, exclude={"id"}, mode="json")
-
 
 class Problem(BaseModel):
     """One reason `promote --check` fails, with the file to look at and how to fix it."""

@@ -24,6 +24,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from components.files import PROMOTION_RECORDS, read_bytes
 from scripts.promote.models import PromotionRecord
 
 RECORDS_DIR = Path("stacks") / "promotions"
@@ -67,13 +68,27 @@ class Chain:
         return self.records[-1][1].id if self.records else None
 
 
-def read_chain(path: Path) -> Chain:
+def _read(path: Path, root: Path | None) -> bytes:
+    """The record file's bytes through the bounded reader; a missing file is empty.
+
+    `root` is the project root: a record file that is a symlink out of the project, a FIFO or
+    oversized is an InputFileError, not something to hash.
+    """
+    if not os.path.lexists(path):
+        return b""
+    return read_bytes(path, PROMOTION_RECORDS, root=root)
+
+
+def read_chain(path: Path, *, root: Path | None = None) -> Chain:
     """Parse and verify every line; a missing file is an empty, intact chain."""
+    return parse_chain(_read(path, root))
+
+
+def parse_chain(data: bytes) -> Chain:
+    """Parse and verify the lines of a record file's bytes."""
     chain = Chain()
-    if not path.is_file():
-        return chain
     previous: str | None = None
-    for number, line in enumerate(path.read_bytes().splitlines(), start=1):
+    for number, line in enumerate(data.splitlines(), start=1):
         try:
             raw = json.loads(line)
             record = PromotionRecord.model_validate(raw)
@@ -121,7 +136,7 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 
 def append(path: Path, build: Callable[[str | None], PromotionRecord],
-           before: Callable[[], None] = lambda: None) -> PromotionRecord:
+           before: Callable[[], None] = lambda: None, *, root: Path | None = None) -> PromotionRecord:
     """Append the record `build(previous_id)`, holding the records lock throughout.
 
     `before` runs inside the lock, after the chain is verified and the record built, and before
@@ -129,11 +144,11 @@ def append(path: Path, build: Callable[[str | None], PromotionRecord],
     append: adding to a tampered file would bury the evidence of the tampering.
     """
     with locked(path.parent):
-        chain = read_chain(path)
+        existing = _read(path, root)
+        chain = parse_chain(existing)
         if chain.problems:
             raise ChainBroken("; ".join(chain.problems))
         record = build(chain.head)
-        existing = path.read_bytes() if path.is_file() else b""
         before()
         write_atomic(path, existing + encode(record))
     return record

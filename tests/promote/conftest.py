@@ -7,10 +7,6 @@ from pathlib import Path
 
 import pytest
 
-GIT_ENV = {"GIT_AUTHOR_NAME": "Test Operator", "GIT_AUTHOR_EMAIL": "operator@example.org",
-           "GIT_COMMITTER_NAME": "Test Operator", "GIT_COMMITTER_EMAIL": "operator@example.org"}
-
-
 def git(root: Path, *args: str) -> str:
     result = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, check=True)
     return result.stdout.strip()

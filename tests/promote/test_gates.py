@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
+
 from scripts.models import Waived
 from scripts.plan import PlanReport, PlanTimings
-from scripts.project import Project
+from scripts.project import InputError, Project
 from scripts.promote.gates import _relied_on, committed_gate, templates_gate
 
 TODAY = dt.date(2026, 11, 30)
@@ -48,6 +50,14 @@ def test_strict_linting_refuses_phi_in_any_channel(project_copy: Path) -> None:
     gate = templates_gate({path: dirty}, project)
     assert not gate.passed and "notifications.push" in gate.detail and "Jane Roe" not in gate.detail
     assert gate.fix
+
+
+@pytest.mark.parametrize("content", [b"id: [unclosed\n", b"- a list\n", b"notifications: [push, sms]\n"])
+def test_a_malformed_tenant_file_is_bad_input_not_a_traceback(project_copy: Path, content: bytes) -> None:
+    project = Project.find(project_copy)
+    path = project_copy / "stacks" / "tenants" / "prototype" / "broken-clinic.yaml"
+    with pytest.raises(InputError, match="stacks/tenants/prototype/broken-clinic.yaml"):
+        templates_gate({path: content}, project)
 
 
 def test_outside_git_the_commit_gate_fails_unless_dirty_is_allowed(project_copy: Path) -> None:

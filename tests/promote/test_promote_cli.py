@@ -147,6 +147,28 @@ def test_check_fails_on_a_production_tenant_that_was_never_promoted(project_copy
         ("copied-clinic", "no promotion record in stacks/promotions/production.jsonl names it")]
 
 
+def test_check_fails_on_a_production_tenant_file_named_yml_that_was_never_promoted(project_copy: Path) -> None:
+    # The catalog loader deploys <id>.yml as well as <id>.yaml, so the check must see it too.
+    production = project_copy / "stacks" / "tenants" / "production"
+    text = (production / "sunrise-clinic.yaml").read_text().replace("sunrise-clinic", "rogue")
+    (production / "rogue.yml").write_text(text)
+    result = run(*PROMOTE[:1], "--check", *PROMOTE[1:], "--format", "json", cwd=project_copy)
+    assert result.returncode == 1, result.stdout + result.stderr
+    problems = json.loads(result.stdout)["problems"]
+    assert {(p["file"], p["tenant"]) for p in problems} == {("stacks/tenants/production/rogue.yml", "rogue")}
+    assert "no promotion record in stacks/promotions/production.jsonl names it" in {p["message"] for p in problems}
+
+
+def test_check_refuses_a_production_tenant_file_that_links_outside_the_project(project_copy: Path,
+                                                                               tmp_path: Path) -> None:
+    outside = tmp_path / "outside.yaml"
+    outside.write_bytes((project_copy / "stacks" / "tenants" / "prototype" / "sunrise-clinic.yaml").read_bytes())
+    (project_copy / "stacks" / "tenants" / "production" / "linked-clinic.yaml").symlink_to(outside)
+    result = run(*PROMOTE[:1], "--check", *PROMOTE[1:], cwd=project_copy)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "linked-clinic.yaml" in result.stderr and "outside the project" in result.stderr
+
+
 def test_bad_input_exits_2_and_names_the_fix(git_project: Path) -> None:
     same = run("promote", "--from", "prototype", "--to", "prototype", "--tenant", "sunrise-clinic", cwd=git_project)
     assert same.returncode == 2 and "--from and --to are both 'prototype'" in same.stderr
