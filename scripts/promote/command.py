@@ -20,6 +20,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from components.catalog import TENANT_ID, catalog_dir, tenant_file_names
 from components.files import TENANT_FILE, read_bytes
 from scripts.console import fail
+from scripts.files import write_atomically
 from scripts.project import InputError, Project, load_stack
 from scripts.promote import gitinfo, records, render
 from scripts.promote.check import check as run_check
@@ -172,14 +173,14 @@ def promote(ctx: click.Context, src: str, dst: str, tenant_ids: tuple[str, ...],
         fail(str(exc))
     promoted_ids = [p.stem for p in pending]
     if plan_out is not None:
-        records.write_atomic(plan_out, evaluation.plan_json)  # `sha256sum FILE` = the record's plan_sha256
+        write_atomically(plan_out, evaluation.plan_json)  # `sha256sum FILE` = the record's plan_sha256
     record = None
     if evaluation.passed and not dry_run:
         path = records.records_path(project.root, dst)
 
         def land_files() -> None:
             for source, data in pending.items():
-                records.write_atomic(landing[source], data)
+                write_atomically(landing[source], data)
         try:
             record = records.append(path, _record_builder(project, evaluation, pending, src, dst, who),
                                     before=land_files, root=project.root)

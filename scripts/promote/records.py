@@ -25,6 +25,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from components.files import PROMOTION_RECORDS, read_bytes
+from scripts.files import write_atomically
 from scripts.promote.models import PromotionRecord
 
 RECORDS_DIR = Path("stacks") / "promotions"
@@ -124,17 +125,6 @@ def locked(directory: Path) -> Iterator[None]:
         os.close(fd)
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write a temp file beside `path`, flush it to disk, then rename it over `path`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
-    with open(partial, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    partial.replace(path)
-
-
 def append(path: Path, build: Callable[[str | None], PromotionRecord],
            before: Callable[[], None] = lambda: None, *, root: Path | None = None) -> PromotionRecord:
     """Append the record `build(previous_id)`, holding the records lock throughout.
@@ -150,5 +140,5 @@ def append(path: Path, build: Callable[[str | None], PromotionRecord],
             raise ChainBroken("; ".join(chain.problems))
         record = build(chain.head)
         before()
-        write_atomic(path, existing + encode(record))
+        write_atomically(path, existing + encode(record))
     return record
