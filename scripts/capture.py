@@ -185,7 +185,7 @@ def run_program(project_dir: Path, stack: str, config: Mapping[str, str],
 SHARD_MIN_TENANTS = 60
 
 
-def _project_view(project_dir: Path, stack: str, tenant_files: list[Path], into: Path) -> Path:
+def project_view(project_dir: Path, stack: str, tenant_files: list[Path], into: Path) -> Path:
     """A project directory holding only some tenant files (copies), for one shard's run.
 
     Sharding lives here, outside the program, so nothing a real `pulumi up` reads can ever
@@ -224,7 +224,7 @@ def run_program_sharded(project_dir: Path, stack: str, config: Mapping[str, str]
     if workers == 1:
         return run_program(project_dir, stack, config, secret_keys)
     with tempfile.TemporaryDirectory(prefix="hipaachat-plan-") as tmp:
-        views = [_project_view(project_dir, stack, tenant_files[i::workers], Path(tmp) / f"shard-{i}")
+        views = [project_view(project_dir, stack, tenant_files[i::workers], Path(tmp) / f"shard-{i}")
                  for i in range(workers)]
         # fork: the children inherit the imported SDK instead of importing it again.
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:

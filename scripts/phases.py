@@ -28,18 +28,15 @@ defer a finding to the update phase, never invent one.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Mapping, Sequence
-from typing import Any, Literal
+from typing import Any
 
 from pulumi.runtime.rpc import UNKNOWN
 from pulumi_policy.deserialize import SPECIAL_SIG_KEY
 
 from scripts.models import CapturedResource
 
-__all__ = ["PHASES", "UNKNOWN", "Phase", "is_unknown", "preview_view"]
+__all__ = ["UNKNOWN", "is_unknown", "preview_view"]
 
-Phase = Literal["preview", "update"]
-# The order findings are reported in: what a real `pulumi preview` raises comes first.
-PHASES: tuple[Phase, ...] = ("preview", "update")
 # A value shorter than this is too generic to be recognised inside a longer string ("us", "1").
 MIN_EMBEDDED_LENGTH = 8
 

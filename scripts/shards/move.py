@@ -12,16 +12,14 @@ from __future__ import annotations
 
 import os
 import shlex
-import shutil
 import tempfile
 from pathlib import Path
 
 from pydantic import BaseModel
 
 from components.catalog import TenantFile, catalog_dir
-from components.files import STACK_FILE, read_bytes
 from components.settings import fleet_of
-from scripts.capture import run_program
+from scripts.capture import project_view, run_program
 from scripts.models import tenant_owners
 from scripts.project import InputError, Project, StackConfig
 from scripts.stacks.fleet import FleetStack, load_fleet
@@ -102,14 +100,7 @@ def _tenant_urns(project: Project, config: StackConfig, moving: TenantFile) -> t
     """
     stack = config.name
     with tempfile.TemporaryDirectory(prefix="hipaachat-move-") as tmp:
-        view = Path(tmp)
-        for name in ("Pulumi.yaml", "__main__.py"):
-            shutil.copy(project.root / name, view / name)
-        catalog = catalog_dir(view, stack)
-        catalog.mkdir(parents=True)
-        shutil.copy(moving.path, catalog / moving.path.name)
-        (view / "stacks" / f"Pulumi.{stack}.yaml").write_bytes(
-            read_bytes(project.stack_file(stack), STACK_FILE, root=project.root))
+        view = project_view(project.root, stack, [moving.path], Path(tmp) / "view")
         resources = run_program(view, stack, config.values, config.secret_keys)
     owner = tenant_owners(resources)
     # The capture's URNs are the engine's (scripts.capture makes them as Deployment.generateURN does).

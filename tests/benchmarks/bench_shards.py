@@ -92,14 +92,14 @@ def measure_floor(tmp: Path, tenants: int) -> dict:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    from scripts.capture import _project_view
+    from scripts.capture import project_view
     from scripts.project import Project, load_stack
 
     make_fleet(tmp, tenants, 1)
     config = load_stack(Project.find(tmp), "prototype")
     files = sorted((tmp / "stacks" / "tenants" / "prototype").glob("*.yaml"))
     workers = os.cpu_count() or 1
-    views = [_project_view(tmp, "prototype", files[i::workers], tmp / f"view-{i}") for i in range(workers)]
+    views = [project_view(tmp, "prototype", files[i::workers], tmp / f"view-{i}") for i in range(workers)]
     started = time.perf_counter()
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
         counts = list(pool.map(_bare_program, [str(v) for v in views], ["prototype"] * workers,
