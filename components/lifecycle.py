@@ -27,8 +27,13 @@ EVIDENCE_PARTS = ("KMS key and alias", "audit log group", "Object-Locked audit a
 
 
 def today() -> dt.date:
+    """Today, or HIPAACHAT_TODAY (YYYY-MM-DD), the date the pack judges by; a malformed override is ignored
+    here (the pack reports it), never a traceback."""
     override = os.environ.get(TODAY_ENV)
-    return dt.date.fromisoformat(override) if override else dt.date.today()
+    try:
+        return dt.date.fromisoformat(override) if override else dt.date.today()
+    except ValueError:
+        return dt.date.today()
 
 
 def evidence_until(tenant: Tenant) -> dt.date | None:

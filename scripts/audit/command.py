@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -13,7 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from components.lifecycle import TODAY_ENV
+from components.lifecycle import today
 from scripts.analyzer import PolicyPackError
 from scripts.audit.evidence import build_report, check_tenants, evaluate
 from scripts.audit.models import AuditReport
@@ -32,15 +31,6 @@ def _formats(value: str) -> list[str]:
         raise click.BadParameter(f"{', '.join(unknown) or 'nothing'}: choose from {', '.join(FORMATS)} "
                                  f"(comma-separated, e.g. --format html,json)")
     return list(dict.fromkeys(chosen))
-
-
-def _today() -> dt.date:
-    """Today, or HIPAACHAT_TODAY (YYYY-MM-DD): the date the pack judges waiver expiry by, so days left agree."""
-    override = os.environ.get(TODAY_ENV)
-    try:
-        return dt.date.fromisoformat(override) if override else dt.date.today()
-    except ValueError:
-        return dt.date.today()
 
 
 def _default_out(project: Project, stack: str, tenants: list[str]) -> Path:
@@ -129,7 +119,7 @@ def audit(ctx: click.Context, stack: str | None, state_file: Path | None, tenant
             results = evaluate(subject)
             bar.update(task, description=f"{subject.stack}: building the evidence")
             report, secret_values = build_report(subject, results, tenants=list(tenants) or None,
-                                                 now=dt.datetime.now(dt.timezone.utc), today=_today())
+                                                 now=dt.datetime.now(dt.timezone.utc), today=today())
             documents = render_all(report, chosen, secret_values)
             written = write_all(out or _default_out(project, report.stack, list(tenants)), documents)
     except InputError as exc:
