@@ -24,6 +24,7 @@ from pulumi.runtime.settings import reset_options
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
+from policies.hipaa.contracts import ROOT_STACK_TYPE
 from scripts.models import CapturedOptions, CapturedResource
 
 MOCK_ACCOUNT_ID = "123456789012"
@@ -31,7 +32,6 @@ PROJECT = "hipaachat"
 # The pickled provider of a dynamic resource: a large secret that no policy reads. The engine
 # forwards it; we drop it to keep 1,000-tenant plans fast, and say so here rather than hide it.
 DYNAMIC_PROVIDER_INPUT = "__provider"
-ROOT_STACK_TYPE = "pulumi:pulumi:Stack"
 
 
 class _RealisticMocks(pulumi.runtime.Mocks):

@@ -33,9 +33,6 @@ class Fleet(BaseModel):
     environment: str
     stacks: list[FleetStack]
 
-    def holding(self, tenant_id: str) -> list[FleetStack]:
-        return [s for s in self.stacks if any(t.tenant.id == tenant_id for t in s.tenants)]
-
 
 def has_tenants(project: Project, stack: str) -> bool:
     """A new shard starts empty; that is not the stack-name typo an empty catalog usually is."""

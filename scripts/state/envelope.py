@@ -13,15 +13,19 @@ from __future__ import annotations
 from typing import Any
 
 import pulumi
-from pulumi_policy.deserialize import serialize_properties
+from pulumi_policy.deserialize import (
+    SPECIAL_ARCHIVE_SIG,
+    SPECIAL_ASSET_SIG,
+    SPECIAL_SECRET_SIG,
+    SPECIAL_SIG_KEY,
+    serialize_properties,
+)
 
 from scripts.project import UNDECRYPTED
 
-SIG_KEY = "4dabf18193072939515e22adb298388d"
-SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+SIG_KEY, SECRET_SIG, ASSET_SIG, ARCHIVE_SIG = SPECIAL_SIG_KEY, SPECIAL_SECRET_SIG, SPECIAL_ASSET_SIG, SPECIAL_ARCHIVE_SIG
+# pulumi-policy names no resource-reference signature (the engine never sends one to a pack).
 RESOURCE_REF_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
-ASSET_SIG = "c44067f5952c0a294b673a41bacd8c17"
-ARCHIVE_SIG = "0def7320c3a5731c473e5ecbe6d01bc7"
 # Bridged (Terraform-based) providers record which inputs were defaulted; not a user input.
 DEFAULTS_KEY = "__defaults"
 

@@ -14,14 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from components.files import STATE_EXPORT, InputFileError, read_bytes
+from policies.hipaa.contracts import ROOT_STACK_TYPE
 from scripts.models import CapturedOptions, CapturedResource
 from scripts.state.envelope import unseal_hook
 from scripts.state.models import PendingOperation, StateDocument, StateError, StateManifest
 
 SUPPORTED_VERSION = 3
-ROOT_STACK_TYPE = "pulumi:pulumi:Stack"
-# Far above any real stack (a 50k-resource export is ~150 MB); refuses a wrong file before
-# it is read into memory.
 HOW_TO_EXPORT = "produce one with `pulumi stack export --file state.json` (or hipaachat plan --export-state)"
 
 

@@ -20,7 +20,8 @@ from typing import Any
 from scripts.files import atomic_file
 from scripts.models import CapturedResource
 from scripts.state.envelope import SECRET_SIG, SIG_KEY, is_secret, sealed
-from scripts.state.reader import ROOT_STACK_TYPE, SUPPORTED_VERSION
+from policies.hipaa.contracts import ROOT_STACK_TYPE
+from scripts.state.reader import SUPPORTED_VERSION
 
 
 def _tool_version() -> str:
