@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from components.files import InputFileError
-from scripts.console import fail
+from scripts.console import fail, warn
 from scripts.inputs import validate_inputs
 from scripts.project import InputError, Project
 from scripts.tenants import tenants
@@ -154,7 +154,7 @@ def plan(ctx: click.Context, stack: str, fmt: str, outs: tuple[Path, ...], no_po
                 deployed = _deployed(state_path, stack)
             report = build_plan(project, stack, policies=not no_policies,
                                 progress=lambda msg: bar.update(task, description=f"{stack}: {msg}"),
-                                warn=_warn, deployed=deployed, state_file=str(state_path or ""),
+                                warn=warn, deployed=deployed, state_file=str(state_path or ""),
                                 export_state=export_state)
     except InputError as exc:
         fail(str(exc))
@@ -174,10 +174,6 @@ def plan(ctx: click.Context, stack: str, fmt: str, outs: tuple[Path, ...], no_po
     sys.exit(EXIT_BLOCKED if report.blocked else 0)
 
 
-def _warn(message: str) -> None:
-    stderr.print(f"[yellow]warning:[/] {message}", highlight=False, soft_wrap=True)
-
-
 def _deployed(path: Path, stack: str) -> dict[str, CapturedResource]:
     """The state file's resources by URN, after checking it is this stack's state."""
     from scripts.capture import PROJECT
@@ -188,7 +184,7 @@ def _deployed(path: Path, stack: str) -> dict[str, CapturedResource]:
         raise StateError(f"{path}: holds stack {state.project}/{state.stack}, not hipaachat/{stack}; export the "
                          f"matching stack: pulumi stack export -s {stack} > {path}")
     for op in state.pending_operations:
-        _warn(f"{path}: an interrupted `pulumi up` left a pending {op.type} of {op.urn}; run `pulumi refresh` "
+        warn(f"{path}: an interrupted `pulumi up` left a pending {op.type} of {op.urn}; run `pulumi refresh` "
               f"(and `pulumi cancel` if an update is still running) before trusting this comparison")
     return state.by_urn()
 

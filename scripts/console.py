@@ -1,4 +1,4 @@
-"""How every `hipaachat` command ends on bad input or a refusal: one red line on stderr, then its exit code.
+"""How every `hipaachat` command speaks on stderr: a warning, or one red line and its exit code.
 
 Messages name user files and values (paths, tenant ids, YAML keys), so they are printed as text,
 never as rich markup: a `[...]` in a message must show, not vanish as a style tag.
@@ -20,3 +20,8 @@ def fail(message: str, code: int = EXIT_BAD_INPUT, *, label: str = "error") -> N
     """Print `label: message` in red on stderr and exit with `code` (2 = bad input unless said otherwise)."""
     stderr.print(f"[bold red]{label}:[/] {escape(message)}", markup=True, highlight=False, soft_wrap=True)
     sys.exit(code)
+
+
+def warn(message: str) -> None:
+    """Print `warning: message` in yellow on stderr; the command goes on."""
+    stderr.print(f"[yellow]warning:[/] {escape(message)}", highlight=False, soft_wrap=True)

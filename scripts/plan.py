@@ -72,6 +72,11 @@ class PlanReport(BaseModel):
         """A real `pulumi up` would be refused: some mandatory policy is violated."""
         return any(v.enforcement == "mandatory" for v in self.violations)
 
+    @property
+    def deferred_checks(self) -> int:
+        """Distinct checks (policy, resource) a real preview defers: one may be reported more than once."""
+        return len({(d.policy, d.urn) for d in self.deferred})
+
 
 def build_plan(project: Project, stack: str, *, policies: bool = True,
                deployed: Mapping[str, CapturedResource] | None = None,

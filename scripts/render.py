@@ -86,7 +86,7 @@ def render_plan_table(report: PlanReport, console: Console) -> None:
             waived.add_row(w.policy, w.tenant or w.urn or "", w.expires, w.approved_by, w.reason)
         console.print(waived)
     if report.deferred:
-        checks = len({(d.policy, d.urn) for d in report.deferred})
+        checks = report.deferred_checks
         console.print(f"[dim]{checks} check{'s' if checks != 1 else ''} read values that exist only once resources are "
                       "created: a real `pulumi preview` defers them, the update-phase evaluation above made them[/]",
                       highlight=False)

@@ -44,7 +44,7 @@ def render_plan_markdown(report: PlanReport, today: dt.date | None = None) -> st
         lines += ["", f"#### Violations ({len(report.violations)})", "",
                   *_table(["level", "policy", "tenant", "raised by", "message"], rows)]
     if report.deferred:
-        lines += ["", f"{len(report.deferred)} check(s) a real `pulumi preview` cannot make yet (values unknown "
+        lines += ["", f"{report.deferred_checks} check(s) a real `pulumi preview` cannot make yet (values unknown "
                   "until created) were made in the update phase."]
     if report.changes is not None:
         changes = report.changes

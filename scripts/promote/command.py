@@ -19,7 +19,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from components.catalog import TENANT_ID, catalog_dir, tenant_file_names
 from components.files import TENANT_FILE, read_bytes
-from scripts.console import fail
+from scripts.console import fail, warn
 from scripts.files import write_atomically
 from scripts.project import InputError, Project, load_stack
 from scripts.promote import gitinfo, records, render
@@ -165,8 +165,7 @@ def promote(ctx: click.Context, src: str, dst: str, tenant_ids: tuple[str, ...],
                 task = bar.add_task(f"promoting {', '.join(ids)}")
                 evaluation = evaluate(project, src, dst, pending, allow_dirty=allow_dirty,
                                       progress=lambda msg: bar.update(task, description=msg),
-                                      warn=lambda msg: stderr.print(f"[yellow]warning:[/] {msg}", highlight=False,
-                                                                    soft_wrap=True))
+                                      warn=warn)
         except PolicyPackError as exc:
             fail(f"the policy pack failed, so no gate can pass: {exc}", EXIT_REFUSED)
     except InputError as exc:

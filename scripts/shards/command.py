@@ -42,9 +42,9 @@ def checked_fleet(ctx: click.Context, environment: str) -> tuple[Project, Fleet]
 def selected(project: Project, fleet: Fleet, ref: str | None) -> tuple[list[str], ShardsReport]:
     names = [s.name for s in fleet.stacks]
     if ref is None:
-        return names, ShardsReport(environment=fleet.environment, stacks=[], blocked=False)
+        return names, ShardsReport(environment=fleet.environment, stacks=[])
     chosen, scope = affected_stacks(project, names, fleet.environment, ref)
-    return chosen, ShardsReport(environment=fleet.environment, stacks=[], blocked=False, changed_since=scope,
+    return chosen, ShardsReport(environment=fleet.environment, stacks=[], changed_since=scope,
                                 unchanged=[n for n in names if n not in chosen])
 
 
@@ -103,7 +103,6 @@ def plan_command(ctx: click.Context, environment: str, ref: str | None, fmt: str
     except InputError as exc:
         fail(str(exc))
     report.stacks = summaries
-    report.blocked = any(s.blocked for s in summaries)
     document = report.model_dump_json(indent=2)
     if out is not None:
         from scripts.files import write_atomically
@@ -254,7 +253,7 @@ def operator(ctx: click.Context, environment: str, out_dir: Path, org: str, repo
         fail(f"refused: {exc}", EXIT_BLOCKED)
     except InputError as exc:
         fail(str(exc))
-    report = ShardsReport(environment=environment, stacks=summaries, blocked=any(s.blocked for s in summaries))
+    report = ShardsReport(environment=environment, stacks=summaries)
     if report.blocked:
         blocked = ", ".join(s.stack for s in summaries if s.blocked)
         fail(f"refused: {blocked} would be blocked by the policy pack at {head[:12]}; no Stack may pin this commit. "

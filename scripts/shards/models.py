@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field
 
 from scripts.models import Violation, Waived
 
@@ -37,4 +37,9 @@ class ShardsReport(BaseModel):
     # Stacks of the environment not planned because nothing they depend on changed.
     unchanged: list[str] = Field(default_factory=list)
     changed_since: ChangeScope | None = None
-    blocked: bool
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def blocked(self) -> bool:
+        """A `pulumi up` of some stack would be refused (its plan is blocked or its pack failed)."""
+        return any(s.blocked for s in self.stacks)
