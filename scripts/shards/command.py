@@ -13,7 +13,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from scripts.console import fail
 from scripts.project import InputError, Project
 from scripts.shards.changes import affected_stacks
-from scripts.shards.models import ShardsReport
+from scripts.shards.models import ShardsReport, StackSummary
 from scripts.shards.planner import default_jobs, plan_stacks
 from scripts.shards.render import render_shards_table
 from scripts.stacks.environments import ENVIRONMENTS, members
@@ -46,6 +46,15 @@ def selected(project: Project, fleet: Fleet, ref: str | None) -> tuple[list[str]
     chosen, scope = affected_stacks(project, names, fleet.environment, ref)
     return chosen, ShardsReport(environment=fleet.environment, stacks=[], changed_since=scope,
                                 unchanged=[n for n in names if n not in chosen])
+
+
+def _plan_with_progress(project: Project, names: list[str], jobs: int, empty: set[str]) -> list[StackSummary]:
+    """plan_stacks with one spinner line per stack: fleets take minutes, and silence reads as a hang."""
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  console=stderr, transient=True) as bar:
+        tasks = {name: bar.add_task(f"{name}: waiting") for name in names}
+        return plan_stacks(project, names, jobs=jobs, empty=empty,
+                           progress=lambda s, state: bar.update(tasks[s], description=f"{s}: {state}"))
 
 
 @click.group()
@@ -95,11 +104,7 @@ def plan_command(ctx: click.Context, environment: str, ref: str | None, fmt: str
         project, fleet = checked_fleet(ctx, environment)
         names, report = selected(project, fleet, ref)
         empty = {s.name for s in fleet.stacks if not s.tenants}
-        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                      console=stderr, transient=True) as bar:
-            tasks = {name: bar.add_task(f"{name}: waiting") for name in names}
-            summaries = plan_stacks(project, names, jobs=jobs, empty=empty,
-                                    progress=lambda s, state: bar.update(tasks[s], description=f"{s}: {state}"))
+        summaries = _plan_with_progress(project, names, jobs, empty)
     except InputError as exc:
         fail(str(exc))
     report.stacks = summaries
@@ -244,11 +249,7 @@ def operator(ctx: click.Context, environment: str, out_dir: Path, org: str, repo
                                   access_token_secret=access_token_secret,
                                   aws_credentials_secret=aws_credentials_secret, aws_role_arn=aws_role_arn, image=image)
         names = [s.name for s in fleet.stacks if s.tenants]
-        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                      console=stderr, transient=True) as bar:
-            tasks = {name: bar.add_task(f"{name}: waiting") for name in names}
-            summaries = plan_stacks(project, names, jobs=jobs, empty=set(),
-                                    progress=lambda s, state: bar.update(tasks[s], description=f"{s}: {state}"))
+        summaries = _plan_with_progress(project, names, jobs, set())
     except RevisionRefused as exc:
         fail(f"refused: {exc}", EXIT_BLOCKED)
     except InputError as exc:
