@@ -1,6 +1,6 @@
 """Everything a plan reads from the user's files, checked before anything heavy loads.
 
-Kept apart from scripts/plan.py (which loads the Pulumi SDK, the program capture and the
+Kept apart from scripts/plan/report.py (which loads the Pulumi SDK, the program capture and the
 gRPC client: seconds on a busy CI runner) so that bad input is answered at once, exit 2,
 whatever the file: a broken tenant file, stack file or waiver file never waits for the SDK.
 """

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 from components.tags import RETAIN_TAG
-from scripts.capture import run_program
-from scripts.models import CapturedResource, tenant_owners
+from scripts.engine.capture import run_program
+from scripts.engine.models import CapturedResource, tenant_owners
 from scripts.project import Project, load_stack
 
 EVIDENCE = {("aws:kms/key:Key", "key"), ("aws:kms/alias:Alias", "key-alias"),

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from scripts.capture import run_program
-from scripts.phases import UNKNOWN, is_unknown, preview_view
+from scripts.engine.capture import run_program
+from scripts.engine.phases import UNKNOWN, is_unknown, preview_view
 from scripts.project import Project, load_stack
 
 ROOT = Path(__file__).resolve().parents[1]

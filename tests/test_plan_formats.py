@@ -16,9 +16,9 @@ import jsonschema
 import pytest
 
 from policies.hipaa.controls import CONTROLS
-from scripts.models import Deferred, Violation
-from scripts.plan import PlanReport, PlanTimings, TenantPlan
-from scripts.render_markdown import render_plan_markdown
+from scripts.engine.models import Deferred, Violation
+from scripts.plan.report import PlanReport, PlanTimings, TenantPlan
+from scripts.plan.render_markdown import render_plan_markdown
 
 HIPAACHAT = str(Path(sys.executable).with_name("hipaachat"))
 SARIF_SCHEMA = json.loads((Path(__file__).parent / "schemas" / "sarif-schema-2.1.0.json").read_text())

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from components.tags import RETAIN_TAG, TENANT_TAG
-from scripts.capture import run_program
-from scripts.models import CapturedResource, tenant_owners
+from scripts.engine.capture import run_program
+from scripts.engine.models import CapturedResource, tenant_owners
 from scripts.project import Project, load_stack
 
 KEY = "aws:kms/key:Key"

@@ -8,7 +8,7 @@ import pytest
 
 from components.catalog import parse_tenant
 from components.lifecycle import deploys, evidence_until
-from scripts.tenant_lifecycle import OffboardError, offboard
+from scripts.tenants.offboard import OffboardError, offboard
 from tests.test_catalog import GOOD
 
 TEXT = GOOD.format(id="river-clinic", name="River Clinic (synthetic)", residency="eu")

@@ -2,7 +2,7 @@
 
 The CLI starts `python -u -m pulumi.policy <engine> <this directory>` in this directory with the
 stack's config in PULUMI_CONFIG; `PolicyPack(...)` prints its gRPC port and serves the Analyzer
-protocol until the engine stops it. `hipaachat plan` starts it the same way (scripts.analyzer).
+protocol until the engine stops it. `hipaachat plan` starts it the same way (scripts.engine.analyzer).
 """
 
 import sys

@@ -1,4 +1,4 @@
-"""How a waived finding travels through the Analyzer protocol (a contract with `scripts.analyzer`).
+"""How a waived finding travels through the Analyzer protocol (a contract with `scripts.engine.analyzer`).
 
 The protocol has no notion of a waiver: a diagnostic is advisory or mandatory. A waived finding
 must stay visible (auditors ask what was excepted, and why), so the pack reports it as an

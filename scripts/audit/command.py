@@ -13,7 +13,7 @@ from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from components.lifecycle import today
-from scripts.analyzer import PolicyPackError
+from scripts.engine.analyzer import PolicyPackError
 from scripts.audit.evidence import build_report, check_tenants, evaluate
 from scripts.audit.models import AuditReport
 from scripts.audit.output import FORMATS, render_all, schema, write_all

@@ -22,7 +22,7 @@ from policies.hipaa.contracts import ROOT_STACK_TYPE, is_default_provider
 from policies.hipaa.controls import FRAMEWORK_NAME, FRAMEWORK_VERSION
 from policies.hipaa.pack import pack_owned, policy_names
 from policies.hipaa.waivers import waiver_path
-from scripts.analyzer import PolicyOutcome, PolicyPackProcess
+from scripts.engine.analyzer import PolicyOutcome, PolicyPackProcess
 from scripts.audit import catalog, records
 from scripts.audit.models import (
     STACK_SCOPE,
@@ -47,7 +47,7 @@ from scripts.audit.scoping import Scope
 from scripts.audit.secrets import check as check_secrets
 from scripts.audit.tenants import TenantFacts
 from scripts.inputs import POLICY_PACK
-from scripts.models import CapturedResource, tenant_owners
+from scripts.engine.models import CapturedResource, tenant_owners
 from scripts.project import InputError, Project, StackConfig, stack_config_for_pack
 
 @dataclass(frozen=True)

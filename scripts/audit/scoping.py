@@ -13,7 +13,7 @@ from pathlib import Path
 
 from scripts.audit import catalog
 from scripts.audit.models import STACK_SCOPE, ControlResult, Finding, InputFile, WaiverEvidence, worst
-from scripts.models import CapturedResource
+from scripts.engine.models import CapturedResource
 
 
 class Scope:

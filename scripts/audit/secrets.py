@@ -13,9 +13,9 @@ from typing import Any
 
 from components.cometchat.providers.app import APP_SECRET_OUTPUTS
 from scripts.audit.models import SecretFinding
-from scripts.models import CapturedResource
-from scripts.state.envelope import SECRET_SIG, is_secret
-from scripts.state.envelope import SIG_KEY as SECRET_SIG_KEY
+from scripts.engine.models import CapturedResource
+from scripts.engine.state.envelope import SECRET_SIG, is_secret
+from scripts.engine.state.envelope import SIG_KEY as SECRET_SIG_KEY
 
 # SECRET_SIG, SECRET_SIG_KEY and is_secret are re-exported: tests and scripts.audit.tenants import them from here.
 __all__ = ["SECRET_BY_TYPE", "SECRET_NAMES", "SECRET_SIG", "SECRET_SIG_KEY", "check", "is_secret"]

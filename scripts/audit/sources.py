@@ -2,7 +2,7 @@
 
 Both end as `CapturedResource`s, the project's pivot format, plus the files they were read from
 (each with its sha256, so an auditor can prove which revision was judged) and the versions of
-hipaachat, the pack and the git checkout. A deployed state is read only through `scripts.state`,
+hipaachat, the pack and the git checkout. A deployed state is read only through `scripts.engine.state`,
 the project's one reader of the `pulumi stack export` format.
 """
 
@@ -20,12 +20,12 @@ import pulumi
 from policies.hipaa.waivers import waiver_path
 from scripts.audit.evidence import AuditSubject
 from scripts.audit.models import InputFile, Versions
-from scripts.capture import run_program_sharded
+from scripts.engine.capture import run_program_sharded
 from scripts.inputs import POLICY_PACK
-from scripts.plan import validate_inputs
+from scripts.inputs import validate_inputs
 from scripts.promote.records import RECORDS_DIR
 from scripts.project import InputError, Project, StackConfig, load_stack
-from scripts.state import StateDocument, read_state
+from scripts.engine.state import StateDocument, read_state
 from scripts.repository import git
 
 
@@ -103,7 +103,7 @@ def _stack_config(project: Project, stack: str) -> tuple[StackConfig | None, lis
 
 
 def read_deployed(path: Path) -> StateDocument:
-    """The one place audit reads a deployed state: the project's reader (scripts.state), nothing of its own."""
+    """The one place audit reads a deployed state: the project's reader (scripts.engine.state), nothing of its own."""
     return read_state(path)
 
 

@@ -24,7 +24,7 @@ from scripts.audit.models import (
 )
 from scripts.audit.notifications import rendered_notifications
 from scripts.audit.secrets import is_secret
-from scripts.models import CapturedResource
+from scripts.engine.models import CapturedResource
 
 COMETCHAT_ROLES_TYPE = c.DYNAMIC_PREFIX + "CometChatRoles"
 _ACCOUNT = re.compile(r"^arn:aws[\w-]*:[\w-]+:[\w-]*:(\d{12}):")

@@ -139,7 +139,7 @@ def promote(ctx: click.Context, src: str, dst: str, tenant_ids: tuple[str, ...],
         project = Project.find(ctx.obj)
         if check_only:
             _run_check(project, src, dst, fmt)
-        from scripts.analyzer import PolicyPackError
+        from scripts.engine.analyzer import PolicyPackError
         from scripts.promote.gates import evaluate
 
         files = _sources(project, src, dst, tenant_ids)

@@ -18,8 +18,8 @@ from components.catalog import catalog_dir, parse_tenant
 from components.files import decode
 from components.phi import lint, summarize
 from policies.hipaa.controls import CONTROLS
-from scripts.models import Violation
-from scripts.plan import PlanReport, build_plan
+from scripts.engine.models import Violation
+from scripts.plan.report import PlanReport, build_plan
 from scripts.project import InputError, Project
 from scripts.promote import gitinfo
 from scripts.promote.models import Gate, WaiverUse

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field, computed_field
 
-from scripts.models import Violation, Waived
+from scripts.engine.models import Violation, Waived
 
 
 class StackSummary(BaseModel):

@@ -19,8 +19,8 @@ from pydantic import BaseModel
 
 from components.catalog import TenantFile, catalog_dir
 from components.settings import fleet_of
-from scripts.capture import project_view, run_program
-from scripts.models import tenant_owners
+from scripts.engine.capture import project_view, run_program
+from scripts.engine.models import tenant_owners
 from scripts.project import InputError, Project, StackConfig
 from scripts.stacks.fleet import FleetStack, load_fleet
 
@@ -103,7 +103,7 @@ def _tenant_urns(project: Project, config: StackConfig, moving: TenantFile) -> t
         view = project_view(project.root, stack, [moving.path], Path(tmp) / "view")
         resources = run_program(view, stack, config.values, config.secret_keys)
     owner = tenant_owners(resources)
-    # The capture's URNs are the engine's (scripts.capture makes them as Deployment.generateURN does).
+    # The capture's URNs are the engine's (scripts.engine.capture makes them as Deployment.generateURN does).
     owned = [r for r in resources if owner.get(r.urn) == moving.tenant.id]
     top = [r.urn for r in owned if owner.get(r.parent or "") != moving.tenant.id]
     return sorted(r.urn for r in owned), sorted(top)

@@ -23,8 +23,8 @@ Progress = Callable[[str, str], None]
 
 def _plan_stack(root: str, stack: str, workers: int) -> tuple[str, dict | str]:
     """Runs in a worker: ("ok", summary) | ("input", message) | ("pack", message)."""
-    from scripts.analyzer import PolicyPackError
-    from scripts.plan import build_plan
+    from scripts.engine.analyzer import PolicyPackError
+    from scripts.plan.report import build_plan
 
     started = time.perf_counter()
     try:
@@ -54,7 +54,7 @@ def plan_stacks(project: Project, stacks: list[str], *, jobs: int, empty: set[st
         # forkserver: workers fork from a clean, single-threaded server that imported the planner
         # once (this process runs progress threads a plain fork would copy mid-flight).
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["scripts.plan"])
+        context.set_forkserver_preload(["scripts.plan.report"])
         concurrent = max(1, min(jobs, len(todo)))
         # The cores are shared out: stacks planned side by side each run one program process and
         # one pack process; a stack planned alone (a --changed-since run) uses every core.

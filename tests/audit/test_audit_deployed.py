@@ -1,6 +1,6 @@
 """`hipaachat audit --state`: what is deployed, from `pulumi stack export` files and checkpoints.
 
-The local stack's export is written once with the project's own writer (scripts.state); each
+The local stack's export is written once with the project's own writer (scripts.engine.state); each
 test edits a copy the way a real deployment would differ (rotation switched off by hand, a
 secret input stored in plain text, an edited template) and audits it through the real CLI.
 Foreign and malformed files are written here from the documented export format.
@@ -18,7 +18,7 @@ import pytest
 
 from scripts.audit.sources import declared
 from scripts.project import Project
-from scripts.state import write_state
+from scripts.engine.state import write_state
 from tests.audit.conftest import FILES, AuditRun, run
 from tests.conftest import PROJECT_ROOT
 

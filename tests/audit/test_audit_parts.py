@@ -9,7 +9,7 @@ from components.phi import ALLOWED_PLACEHOLDERS
 from scripts.audit.notifications import SAMPLE_VALUES, render
 from scripts.audit.records import read_promotions, scoped_promotion
 from scripts.audit.secrets import SECRET_SIG, SECRET_SIG_KEY, check
-from scripts.models import CapturedOptions, CapturedResource
+from scripts.engine.models import CapturedOptions, CapturedResource
 
 SECRET = {SECRET_SIG_KEY: SECRET_SIG, "value": "kept-secret"}
 

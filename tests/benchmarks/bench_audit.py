@@ -3,7 +3,7 @@
     python3 -m uv run --locked python tests/benchmarks/bench_audit.py [--tenants 1000]
 
 Step 1 (not timed): a synthetic project with N tenants is captured and written as a
-`pulumi stack export` file with the project's writer (scripts.state). Step 2 (timed, in its own
+`pulumi stack export` file with the project's writer (scripts.engine.state). Step 2 (timed, in its own
 process so its peak memory is its own): what `hipaachat audit --state FILE` does: read the
 export, evaluate the policy pack over the Analyzer protocol, build the evidence, render HTML,
 JSON, CSV and OCSF, and write them. Prints the split and the peak RSS of the audit process and
@@ -32,7 +32,7 @@ def write_export(directory: Path, tenants: int) -> Path:
     """Runs in a child process: capture a generated project and write its export."""
     from scripts.audit.sources import declared
     from scripts.project import Project
-    from scripts.state import write_state
+    from scripts.engine.state import write_state
     from tests.benchmarks.bench_plan import make_project
 
     make_project(directory, tenants)

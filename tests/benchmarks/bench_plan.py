@@ -57,7 +57,7 @@ def make_project(directory: Path, tenants: int) -> None:
 
 def measure_one(tenants: int, policies: bool) -> dict:
     """Runs in a child process: plan one generated project, report time and peak memory."""
-    from scripts.plan import build_plan
+    from scripts.plan.report import build_plan
     from scripts.project import Project
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -92,7 +92,7 @@ def measure_floor(tmp: Path, tenants: int) -> dict:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    from scripts.capture import project_view
+    from scripts.engine.capture import project_view
     from scripts.project import Project, load_stack
 
     make_fleet(tmp, tenants, 1)
@@ -108,7 +108,7 @@ def measure_floor(tmp: Path, tenants: int) -> dict:
 
 
 def measure_single(tmp: Path, tenants: int) -> dict:
-    from scripts.plan import build_plan
+    from scripts.plan.report import build_plan
     from scripts.project import Project
 
     make_fleet(tmp, tenants, 1)

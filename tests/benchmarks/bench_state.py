@@ -3,7 +3,7 @@
     python3 -m uv run --locked python tests/benchmarks/bench_state.py [--resources 52000]
 
 Builds an export of about N resources by repeating the local stack's capture under distinct
-tenant names, writes it with `scripts.state.write_state`, reads it with `read_state`, and for
+tenant names, writes it with `scripts.engine.state.write_state`, reads it with `read_state`, and for
 comparison builds the same resources with full pydantic validation (what the reader avoids).
 Prints file size, write and read seconds, and peak RSS.
 """
@@ -21,10 +21,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from scripts.capture import run_program  # noqa: E402
-from scripts.models import CapturedResource  # noqa: E402
+from scripts.engine.capture import run_program  # noqa: E402
+from scripts.engine.models import CapturedResource  # noqa: E402
 from scripts.project import Project, load_stack  # noqa: E402
-from scripts.state import read_state, write_state  # noqa: E402
+from scripts.engine.state import read_state, write_state  # noqa: E402
 
 
 def synthetic(count: int) -> list[CapturedResource]:

@@ -17,7 +17,7 @@ from typing import Any
 from components import policy_documents
 from components.settings import DEFAULT_REGIONS
 from components.tags import CHANNEL_TAG, RETAIN_TAG, tenant_tags
-from scripts.models import CapturedOptions, CapturedResource
+from scripts.engine.models import CapturedOptions, CapturedResource
 
 ACCOUNT = "123456789012"
 PROJECT = "hipaachat"

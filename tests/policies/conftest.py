@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from scripts.analyzer import PolicyOutcome, PolicyPackProcess
-from scripts.models import Violation
+from scripts.engine.analyzer import PolicyOutcome, PolicyPackProcess
+from scripts.engine.models import Violation
 from tests.policies.builder import StackBuilder
 
 PACK_DIR = Path(__file__).resolve().parents[2] / "policies" / "hipaa"

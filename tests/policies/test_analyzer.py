@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from scripts import analyzer, analyzer_process
-from scripts.analyzer import PolicyConfigError, PolicyPackError, PolicyPackProcess
-from scripts.analyzer_wire import Scrubber, reconcile, waves
+from scripts.engine import analyzer, evaluate
+from scripts.engine import pack_process as analyzer_process
+from scripts.engine.analyzer import PolicyConfigError, PolicyPackError, PolicyPackProcess
+from scripts.engine.wire import Scrubber, reconcile, waves
 from tests.policies.builder import secret
 from tests.policies.conftest import PACK_DIR, PROTOTYPE, TODAY, only, two_tenants
 
@@ -137,7 +138,7 @@ def test_spreading_tenants_over_two_processes_gives_the_same_outcome(monkeypatch
 
 def test_local_example_stack_plans_clean(project_root):
     """The lead's program, run under Pulumi mocks, passes every mandatory policy of the pack."""
-    from scripts.capture import run_program
+    from scripts.engine.capture import run_program
     from scripts.project import Project, load_stack, stack_config_for_pack
 
     project = Project.find(project_root)
@@ -222,7 +223,6 @@ def test_spawned_packs_are_the_ones_used_and_close_stops_them(monkeypatch):
 
 def test_a_plan_whose_program_fails_leaves_no_pack_running(monkeypatch, project_root):
     """The plan spawns the pack before the program: bad input found by the program must still stop it."""
-    from scripts import plan
     from scripts.project import InputError, Project
 
     spawned = []
@@ -236,7 +236,7 @@ def test_a_plan_whose_program_fails_leaves_no_pack_running(monkeypatch, project_
         raise InputError("stacks/Pulumi.local.yaml: a setting the program needs is missing")
 
     monkeypatch.setattr(PolicyPackProcess, "spawn", spawn)
-    monkeypatch.setattr(plan, "run_program_sharded", program_fails)
+    monkeypatch.setattr(evaluate, "run_program_sharded", program_fails)
     with pytest.raises(InputError):
-        plan.build_plan(Project.find(project_root), "local")
+        evaluate.evaluate(Project.find(project_root), "local")
     assert spawned and all(p.wait(timeout=10) is not None for p in spawned)

@@ -1,7 +1,7 @@
 """Every policy module in both phases of a deployment, through the real Analyzer protocol.
 
 A first `pulumi preview` sends the pack unknowns for every id, ARN and value computed from one
-(scripts.phases.preview_view derives that view from a stack). Three properties hold for the
+(scripts.engine.phases.preview_view derives that view from a stack). Three properties hold for the
 whole pack, not one rule:
 
 - a clean stack draws no mandatory finding in the preview phase (else no new tenant could ever
@@ -21,8 +21,8 @@ from typing import Any
 
 import pytest
 
-from scripts.models import CapturedResource
-from scripts.phases import UNKNOWN, preview_view
+from scripts.engine.models import CapturedResource
+from scripts.engine.phases import UNKNOWN, preview_view
 from tests.policies.builder import SECRET_SIG, StackBuilder
 from tests.policies.conftest import PRODUCTION, PROTOTYPE, two_tenants
 

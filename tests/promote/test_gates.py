@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from scripts.models import Waived
-from scripts.plan import PlanReport, PlanTimings
+from scripts.engine.models import Waived
+from scripts.plan.report import PlanReport, PlanTimings
 from scripts.project import InputError, Project
 from scripts.promote.gates import _relied_on, committed_gate, templates_gate
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from scripts.capture import run_program
+from scripts.engine.capture import run_program
 from scripts.project import Project, load_stack
 from tests.shards.conftest import add_tenant, run
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from scripts.analyzer import PolicyPackError, PolicyPackProcess
-from scripts.capture import run_program
+from scripts.engine.analyzer import PolicyPackError, PolicyPackProcess
+from scripts.engine.capture import run_program
 from scripts.project import Project, load_stack, stack_config_for_pack
 from tests.shards.fresh_venv import make_fresh_venv
 

@@ -1,6 +1,6 @@
 """The pivot format: captured registrations <-> `pulumi stack export` v3, both directions.
 
-The round trip runs the real program under Pulumi's mocks (scripts.capture), writes the
+The round trip runs the real program under Pulumi's mocks (scripts.engine.capture), writes the
 export, reads it back and compares every registration. The fixtures are hand-written from the
 documented export and checkpoint formats, including a project that is not hipaachat at all.
 """
@@ -14,14 +14,14 @@ from pathlib import Path
 import pytest
 from google.protobuf.json_format import MessageToDict
 
-from scripts.analyzer_wire import struct
-from scripts.capture import run_program
-from scripts.models import CapturedResource
+from scripts.engine.wire import struct
+from scripts.engine.capture import run_program
+from scripts.engine.models import CapturedResource
 from scripts.project import UNDECRYPTED, Project, load_stack
-from scripts.state import (StateError, export_document, is_secret, opaque_secrets, parse_state, read_state,
+from scripts.engine.state import (StateError, export_document, is_secret, opaque_secrets, parse_state, read_state,
                            write_state)
-from scripts.state.writer import secret_outputs
-from scripts.state.envelope import DECLARED_CIPHERTEXT, SECRET_SIG, SIG_KEY
+from scripts.engine.state.writer import secret_outputs
+from scripts.engine.state.envelope import DECLARED_CIPHERTEXT, SECRET_SIG, SIG_KEY
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -1,6 +1,6 @@
 """The one reader and the one writer of the pivot format: `pulumi stack export` version 3.
 
-The captured registrations (`scripts.models.CapturedResource`) are written and read in the
+The captured registrations (`scripts.engine.models.CapturedResource`) are written and read in the
 shape `pulumi stack export` produces, so `plan --export-state`, `plan --state` and `audit
 --state` all speak the format a real deployment already has. Public API (keep it small):
 
@@ -15,10 +15,10 @@ shape `pulumi stack export` produces, so `plan --export-state`, `plan --state` a
 - `is_secret(value)`, `SECRET_ENVELOPE`: recognising and making Pulumi secret envelopes.
 """
 
-from scripts.state.envelope import SECRET_ENVELOPE, is_secret, opaque_secrets
-from scripts.state.models import PendingOperation, StateDocument, StateError, StateManifest
-from scripts.state.reader import parse_state, read_state
-from scripts.state.writer import export_document, write_state
+from scripts.engine.state.envelope import SECRET_ENVELOPE, is_secret, opaque_secrets
+from scripts.engine.state.models import PendingOperation, StateDocument, StateError, StateManifest
+from scripts.engine.state.reader import parse_state, read_state
+from scripts.engine.state.writer import export_document, write_state
 
 __all__ = [
     "SECRET_ENVELOPE", "PendingOperation", "StateDocument", "StateError", "StateManifest", "export_document",

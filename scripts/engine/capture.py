@@ -25,7 +25,7 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from policies.hipaa.contracts import ROOT_STACK_TYPE
-from scripts.models import CapturedOptions, CapturedResource
+from scripts.engine.models import CapturedOptions, CapturedResource
 
 MOCK_ACCOUNT_ID = "123456789012"
 PROJECT = "hipaachat"

@@ -9,8 +9,8 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from scripts.plan import PlanReport
-from scripts.plan_state import StateChanges
+from scripts.plan.report import PlanReport
+from scripts.plan.state import StateChanges
 
 
 # What a reviewer looks for in a tenant; hardening siblings (versioning, SSE, policies) are in the
@@ -31,7 +31,7 @@ SUMMARY_LABELS = {
 }
 
 
-# Which step of a real deployment raises a finding (the plan evaluates both; see scripts.phases).
+# Which step of a real deployment raises a finding (the plan evaluates both; see scripts.engine.phases).
 PHASE_LABELS = {"preview": "raised by `pulumi preview`", "update": "raised only during `pulumi up`"}
 
 

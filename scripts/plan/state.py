@@ -20,9 +20,9 @@ from components.cometchat.providers.app import REPLACE_ON
 from components.lifecycle import EVIDENCE_PARTS, deploys, evidence_until
 from components.tags import TENANT_TYPE
 from policies.hipaa.contracts import AUDIT_SINKS_TYPE, AWS_PROVIDER_TYPE, COMETCHAT_APP_TYPE, is_default_provider
-from scripts.capture import DYNAMIC_PROVIDER_INPUT
-from scripts.models import CapturedResource, Violation, tenant_owners
-from scripts.state.envelope import ARCHIVE_SIG, ASSET_SIG, SIG_KEY, opaque_secrets, sealed
+from scripts.engine.capture import DYNAMIC_PROVIDER_INPUT
+from scripts.engine.models import CapturedResource, Violation, tenant_owners
+from scripts.engine.state.envelope import ARCHIVE_SIG, ASSET_SIG, SIG_KEY, opaque_secrets, sealed
 
 COMPARISON_NOTE = ("changed inputs are compared as values, without provider diff semantics: a provider may "
                    "ignore some differences or need a replacement for others; `pulumi preview` decides")

@@ -1,11 +1,11 @@
 """The engine's side of the Analyzer protocol: run a policy pack exactly as `pulumi preview` would.
 
 `PolicyPackProcess` starts the pack the way the Pulumi CLI's Python language host does
-(`scripts.analyzer_process`), and speaks `pulumirpc.Analyzer` to it: GetAnalyzerInfo,
+(`scripts.engine.pack_process`), and speaks `pulumirpc.Analyzer` to it: GetAnalyzerInfo,
 ConfigureStack, Configure (policy config reconciled as the engine does), Analyze for every
 resource (inputs, options and provider; parents before children, as the step generator sends
 them) and AnalyzeStack for the whole stack (outputs, parent, dependencies, property
-dependencies, provider). Wire details live in `scripts.analyzer_wire`.
+dependencies, provider). Wire details live in `scripts.engine.wire`.
 
 Throughput: a Python gRPC server costs about half a millisecond per call, so a 1,000-tenant
 stack spends most of its policy time in Analyze round trips. The client keeps up to
@@ -21,7 +21,7 @@ value computed from another). The pack is deterministic: a request answers from 
 from where its ancestors sit, which the pack learned from their own requests. So when the same
 pack process is sent the same resources again, a request identical to the last one it answered
 for that URN, none of whose ancestors was sent anew, gets that answer without the round trip
-(`scripts.analyzer_process.Answers`). Any difference in a tenant component's request (the
+(`scripts.engine.pack_process.Answers`). Any difference in a tenant component's request (the
 tenant's declared facts, which every rule of its subtree reads) or in the resources sent turns
 the reuse off for that process.
 
@@ -46,8 +46,8 @@ from pydantic import BaseModel, Field
 
 from components.tags import TENANT_TYPE
 from policies.hipaa.waiver_report import WAIVER_POLICY, decode
-from scripts.analyzer_process import STARTUP_TIMEOUT_SECONDS, Answers, PackProcess, PolicyPackError
-from scripts.analyzer_wire import (
+from scripts.engine.pack_process import STARTUP_TIMEOUT_SECONDS, Answers, PackProcess, PolicyPackError
+from scripts.engine.wire import (
     LEVELS,
     PolicyConfigError,
     Scrubber,
@@ -57,7 +57,7 @@ from scripts.analyzer_wire import (
     reconcile,
     waves,
 )
-from scripts.models import CapturedResource, Deferred, Enforcement, Phase, Violation, Waived, tenant_owners
+from scripts.engine.models import CapturedResource, Deferred, Enforcement, Phase, Violation, Waived, tenant_owners
 
 __all__ = ["AnalyzerInfo", "PolicyConfigError", "PolicyInfo", "PolicyOutcome", "PolicyPackError",
            "PolicyPackProcess"]
@@ -157,7 +157,7 @@ class PolicyPackProcess:
         """Analyze every resource, then the stack, and attribute each finding to its tenant.
 
         `phase` labels the findings: `preview` when `resources` carry the engine's unknowns
-        (scripts.phases.preview_view), `update` when every value is resolved.
+        (scripts.engine.phases.preview_view), `update` when every value is resolved.
         """
         if not self._packs or self.info is None:
             raise PolicyPackError("the policy pack is not running; use PolicyPackProcess as a context manager")

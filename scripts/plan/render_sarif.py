@@ -17,8 +17,8 @@ from components.catalog import catalog_dir
 from components.yaml_lines import load_with_lines
 from policies.hipaa.controls import CONTROLS, FRAMEWORK_REFERENCE
 from policies.hipaa.pack import rules
-from scripts.models import Violation
-from scripts.plan import PlanReport
+from scripts.engine.models import Violation
+from scripts.plan.report import PlanReport
 from scripts.project import Project
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"

@@ -33,7 +33,7 @@ from typing import Any
 from pulumi.runtime.rpc import UNKNOWN
 from pulumi_policy.deserialize import SPECIAL_SIG_KEY
 
-from scripts.models import CapturedResource
+from scripts.engine.models import CapturedResource
 
 __all__ = ["UNKNOWN", "is_unknown", "preview_view"]
 

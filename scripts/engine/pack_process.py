@@ -4,7 +4,7 @@ The CLI's Python language host runs `python -u -m pulumi.policy <engine> <packDi
 pack directory as cwd and the stack's config in the environment; the pack prints the port it
 serves on. `PackProcess` does the same in two steps, so a caller can start the process early
 (it imports the pack and starts serving on its own) and connect when it needs it. It also
-remembers what this process last answered (`Answers`), which `scripts.analyzer` reuses when the
+remembers what this process last answered (`Answers`), which `scripts.engine.analyzer` reuses when the
 same request comes again.
 """
 

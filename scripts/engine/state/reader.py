@@ -15,9 +15,9 @@ from typing import Any
 
 from components.files import STATE_EXPORT, InputFileError, read_bytes
 from policies.hipaa.contracts import ROOT_STACK_TYPE
-from scripts.models import CapturedOptions, CapturedResource
-from scripts.state.envelope import unseal_hook
-from scripts.state.models import PendingOperation, StateDocument, StateError, StateManifest
+from scripts.engine.models import CapturedOptions, CapturedResource
+from scripts.engine.state.envelope import unseal_hook
+from scripts.engine.state.models import PendingOperation, StateDocument, StateError, StateManifest
 
 SUPPORTED_VERSION = 3
 HOW_TO_EXPORT = "produce one with `pulumi stack export --file state.json` (or hipaachat plan --export-state)"

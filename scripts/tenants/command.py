@@ -16,8 +16,8 @@ from components.phi import lint_channel
 from scripts.console import fail
 from scripts.files import write_atomically
 from scripts.project import InputError, Project, StackConfig, load_stack
-from scripts.tenant_lifecycle import OffboardError
-from scripts.tenant_lifecycle import offboard as offboard_tenant
+from scripts.tenants.offboard import OffboardError
+from scripts.tenants.offboard import offboard as offboard_tenant
 
 stderr = Console(stderr=True)
 

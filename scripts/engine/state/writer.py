@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from scripts.files import atomic_file
-from scripts.models import CapturedResource
-from scripts.state.envelope import SECRET_SIG, SIG_KEY, is_secret, sealed
+from scripts.engine.models import CapturedResource
+from scripts.engine.state.envelope import SECRET_SIG, SIG_KEY, is_secret, sealed
 from policies.hipaa.contracts import ROOT_STACK_TYPE
-from scripts.state.reader import SUPPORTED_VERSION
+from scripts.engine.state.reader import SUPPORTED_VERSION
 
 
 def _tool_version() -> str:

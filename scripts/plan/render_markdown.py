@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 
-from scripts.plan import PlanReport
+from scripts.plan.report import PlanReport
 
 PHASES = {"preview": "pulumi preview", "update": "pulumi up only"}
 

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from scripts.models import CapturedResource
+from scripts.engine.models import CapturedResource
 from scripts.project import InputError
 
 

@@ -1,6 +1,6 @@
 """What the Pulumi engine puts on the Analyzer wire, built from captured resources.
 
-Kept apart from the process handling in `scripts.analyzer` so the translation from a
+Kept apart from the process handling in `scripts.engine.analyzer` so the translation from a
 `CapturedResource` to `AnalyzeRequest` / `AnalyzerResource`, the policy-config reconciliation
 and the secret scrubbing can each be read (and tested) on their own.
 """
@@ -16,7 +16,7 @@ from google.protobuf import struct_pb2
 from pulumi.runtime import proto
 from pulumi_policy.deserialize import SPECIAL_SECRET_SIG, SPECIAL_SIG_KEY, serialize_properties
 
-from scripts.models import CapturedResource, Enforcement
+from scripts.engine.models import CapturedResource, Enforcement
 
 LEVELS: dict[int, Enforcement] = {proto.ADVISORY: "advisory", proto.MANDATORY: "mandatory",
                                   proto.REMEDIATE: "remediate", proto.DISABLED: "disabled"}
