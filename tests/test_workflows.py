@@ -61,7 +61,7 @@ def test_every_pulumi_action_step_runs_the_policy_pack() -> None:
                     for _, step in steps(load(name)) if str(step.get("uses", "")).startswith("pulumi/actions")]
     assert len(pulumi_steps) == 3  # prototype up; production preview and up
     for name, step in pulumi_steps:
-        assert step["uses"] == "pulumi/actions@v7", name
+        assert step["uses"].startswith("pulumi/actions@"), name  # pinned: tests/test_workflow_security.py
         assert "policies/hipaa" in step["with"]["policyPacks"].split(), (name, step)
 
 
@@ -119,12 +119,13 @@ def test_aws_access_is_oidc_only_never_static_keys() -> None:
         for job_name, job in workflow["jobs"].items():
             aws = [s for s in job["steps"] if str(s.get("uses", "")).startswith("aws-actions/configure-aws-credentials")]
             for step in aws:
-                assert step["uses"] == "aws-actions/configure-aws-credentials@v6"
                 assert step["with"]["role-to-assume"].startswith("${{ vars.")
                 assert job["permissions"]["id-token"] == "write", job_name
             if name == "plan.yml":
                 assert not aws  # pull requests plan offline, with no cloud credentials at all
-    assert "id-token" not in load("plan.yml")["permissions"]
+    plan = load("plan.yml")
+    assert all("id-token" not in grants for grants in
+               [plan["permissions"], *(job.get("permissions", {}) for job in plan["jobs"].values())])
 
 
 def _invocations(script: str) -> list[list[str]]:
