@@ -11,6 +11,7 @@ from pathlib import Path
 import pulumi
 
 from components.catalog import catalog_dir, load_catalog
+from components.ci_identity import CiIdentity, ci_settings
 from components.lifecycle import deploys
 from components.settings import NAMESPACE, StackSettings
 from components.tenant import Tenant, TenantArgs
@@ -30,6 +31,11 @@ def stack_settings() -> StackSettings:
 
 def deploy_stack(project_dir: Path) -> dict[str, Tenant]:
     stack = pulumi.get_stack()
+    if (ci := ci_settings()) is not None:
+        # A CI stack (hipaachat-ci:repository set) holds the deploy identity and no tenants.
+        identity = CiIdentity("deploy-identity", ci)
+        pulumi.export("deployRoles", {env: role.arn for env, role in identity.roles.items()})
+        return {}
     settings = stack_settings()
     tenants = {}
     for entry in load_catalog(catalog_dir(project_dir, stack), display_root=project_dir):

@@ -6,6 +6,8 @@ deployed stack fails its isolation policy.
 
 # The Tenant component's type token: every tenant-owned resource descends from one of these.
 TENANT_TYPE = "hipaachat:index:Tenant"
+# The CI deploy identity (components.ci_identity): the one part of a stack outside every tenant.
+CI_IDENTITY_TYPE = "hipaachat:ci:DeployIdentity"
 TENANT_TAG = "hipaachat:tenant"
 STACK_TAG = "hipaachat:stack"
 PART_TAG = "hipaachat:part"

@@ -6,9 +6,9 @@ makes isolation unprovable, so they live in one place and the tests build stacks
 
 from __future__ import annotations
 
-from components.tags import CHANNEL_TAG, RETAIN_TAG, TENANT_TAG, TENANT_TYPE
+from components.tags import CHANNEL_TAG, CI_IDENTITY_TYPE, RETAIN_TAG, TENANT_TAG, TENANT_TYPE
 
-__all__ = ["CHANNEL_TAG", "RETAIN_TAG", "TENANT_TAG", "TENANT_TYPE"]
+__all__ = ["CHANNEL_TAG", "CI_IDENTITY_TYPE", "RETAIN_TAG", "TENANT_TAG", "TENANT_TYPE"]
 
 ROOT_STACK_TYPE = "pulumi:pulumi:Stack"
 AUDIT_SINKS_TYPE = "hipaachat:tenant:AuditSinks"
@@ -43,6 +43,9 @@ IAM_ROLE = "aws:iam/role:Role"
 IAM_ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 IAM_POLICY = "aws:iam/policy:Policy"
 IAM_ROLE_POLICY_ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+IAM_OIDC_PROVIDER = "aws:iam/openIdConnectProvider:OpenIdConnectProvider"
+# What the CI deploy identity may hold: it lives outside every tenant, so nothing else may hide in it.
+CI_IDENTITY_PARTS = (IAM_OIDC_PROVIDER, IAM_ROLE, IAM_ROLE_POLICY_ATTACHMENT)
 
 BUCKETS = (S3_BUCKET, S3_BUCKET_V2)
 VERSIONINGS = (S3_VERSIONING, S3_VERSIONING_V2)

@@ -63,6 +63,11 @@ CONTROLS: dict[str, ControlMapping] = {
         checkov=["CKV_AWS_1", "CKV_AWS_289", "CKV_AWS_290", "CKV_AWS_355"],
         aws_config=["iam-policy-no-statements-with-admin-access", "iam-policy-no-statements-with-full-access",
                     "iam-inline-policy-blocked-kms-actions"]),
+    "isolation-github-oidc-trust": _m(
+        _ACCESS + ["164.308(a)(3)(ii)(B)", "164.308(a)(4)(ii)(B)", "164.312(d)"],
+        "Require StringEquals token.actions.githubusercontent.com:aud = sts.amazonaws.com and :sub = "
+        "repo:ORG/REPO:environment:<environment> (components.ci_identity does).", checkov=["CKV_AWS_358"],
+        note="GitHub signs OIDC tokens for every repository; only the sub condition tells this one apart."),
     "residency-aws-region": _m(
         ["164.308(a)(1)(ii)(B)", "164.314(a)(1)"], "Create AWS resources through the tenant's own aws provider, "
         "whose region is the residency's region (components.settings regions).",

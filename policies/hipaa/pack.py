@@ -29,6 +29,7 @@ from policies.hipaa import (  # noqa: F401  (importing a rule module registers i
     rules_isolation,
     rules_meta,
     rules_notifications,
+    rules_oidc,
     rules_residency,
     rules_retention,
     servicer,

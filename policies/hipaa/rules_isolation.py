@@ -15,6 +15,8 @@ from pulumi_policy import PolicyResource, Severity
 from policies.hipaa.aws_schema import UnknownAwsType, is_taggable
 from policies.hipaa.context import PackContext
 from policies.hipaa.contracts import (
+    CI_IDENTITY_PARTS,
+    CI_IDENTITY_TYPE,
     COMETCHAT_APP_TYPE,
     DYNAMIC_PREFIX,
     IAM_POLICY,
@@ -95,6 +97,9 @@ def tenant_ancestry(resource: ResourceView, ctx: PackContext, report: Report) ->
     """
     if resource.type == ROOT_STACK_TYPE or is_default_provider(resource.type, resource.name):
         return
+    if resource.tenant is None and (resource.type == CI_IDENTITY_TYPE or (
+            resource.placement.within(CI_IDENTITY_TYPE) and resource.type in CI_IDENTITY_PARTS)):
+        return  # the CI deploy identity (components.ci_identity) serves every tenant; its trust has its own rule
     if resource.type == TENANT_TYPE:
         if resource.placement.within(TENANT_TYPE):
             report("a tenant is nested inside another tenant; create every Tenant at the top of the stack")
