@@ -279,8 +279,11 @@ def _identity_problems(stack: StackView, owner: str, document: object) -> list[s
                                 "(\"*\"); name the tenant's own ARNs")
             elif ABAC_TENANT_VARIABLE in arn:
                 continue
+            elif others := sorted(set(stack.covered_by(arn)) - {owner}):
+                problems.append(f"{label} grants on {arn}, a pattern that covers resources of tenant(s) {others}; "
+                                f"name tenant '{owner}''s own ARNs")
             elif owner not in (named := stack.named_by(arn)):
-                if not named and stack.identifiers_unresolved:
+                if not named and stack.may_name_unseen(arn):
                     continue  # may name one of this tenant's resources whose ARN is unknown until it exists
                 whose = f"tenant '{sorted(named)[0]}'" if named else "no resource of this tenant"
                 problems.append(f"{label} grants on {arn}, which belongs to {whose}; grant only on tenant "
@@ -301,7 +304,7 @@ def _trust_problems(stack: StackView, owner: str, document: object) -> list[str]
                             f"aws:PrincipalTag/{TENANT_TAG} to '{owner}'")
             continue
         own_roles_or_services = all(p.endswith(".amazonaws.com") or owner in stack.named_by(p) or (
-            stack.identifiers_unresolved and not stack.named_by(p)) for p in statement.principals) \
+            not stack.named_by(p) and stack.may_name_unseen(p)) for p in statement.principals) \
             and statement.principals
         if not pinned and not own_roles_or_services and not statement.principal_is_wildcard:
             problems.append(f"{label} lets any principal of the trusted account assume this role; add "

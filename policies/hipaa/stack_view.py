@@ -23,6 +23,7 @@ from policies.hipaa.contracts import (
     PROVIDER_TYPE_PREFIX,
     TENANT_TYPE,
 )
+from policies.hipaa.derived_arns import ACCOUNT_ROOT, NAME_INPUTS, Key, arn_key, covers, is_pattern, name_key
 from policies.hipaa.documents import arn_base
 from policies.hipaa.values import UNKNOWN, plain
 
@@ -144,7 +145,51 @@ class StackView:
             hit = self._identifiers.get(arn_base(value))
         if hit is None and (origin := _origin(value)) is not None:
             hit = self._identifiers.get(origin)
+        if hit is None and (key := arn_key(value)) is not None and not is_pattern(key):
+            hit = self._named.get(key)  # the ARN its name derives (known at preview, when the ARN is not)
         return hit or {}
+
+    @cached_property
+    def _named(self) -> dict[Key, dict[str, str]]:
+        """(service, resource) of every tenant bucket, role and log group -> {tenant: urn}, from names."""
+        index: dict[Key, dict[str, str]] = defaultdict(dict)
+        for r in self.of_type(*NAME_INPUTS):
+            tenant = self.owner(r.urn)
+            if tenant is not None and (key := name_key(r.resource_type, self.props(r))) is not None:
+                index[key].setdefault(tenant, r.urn)
+        return index
+
+    def covered_by(self, pattern: str) -> dict[str, str]:
+        """Tenants whose buckets, roles or log groups a wildcard ARN pattern covers: {tenant: urn}."""
+        key = arn_key(pattern)
+        if key is None or not is_pattern(key):
+            return {}
+        hit: dict[str, str] = {}
+        for named, owners in self._named.items():
+            if covers(key, named):
+                for tenant, urn in owners.items():
+                    hit.setdefault(tenant, urn)
+        return hit
+
+    @cached_property
+    def _names_complete(self) -> frozenset[str]:
+        """Services (s3, iam, logs) whose every tenant bucket / role / log group has a known name."""
+        services = {service for _, service in NAME_INPUTS.values()}
+        for r in self.of_type(*NAME_INPUTS):
+            if self.owner(r.urn) is not None and name_key(r.resource_type, self.props(r)) is None:
+                services.discard(NAME_INPUTS[r.resource_type][1])
+        return frozenset(services)
+
+    def may_name_unseen(self, value: str) -> bool:
+        """A value naming no known resource may still name one whose identifiers are unknown (preview).
+
+        Not an account (never a tenant's resource), and not a bucket, role or log group ARN when
+        every such resource's name is known: then `named_by` is already complete for it.
+        """
+        if not self.identifiers_unresolved or ACCOUNT_ROOT.match(value):
+            return False
+        key = arn_key(value)
+        return key is None or key[0] not in self._names_complete
 
     @cached_property
     def _keys(self) -> dict[str, PolicyResource]:

@@ -146,6 +146,38 @@ def _literal_grant_on_everything(s: StackBuilder) -> str:
     return "alpha-auditor-policy"
 
 
+def _literal_policy(s: StackBuilder, name: str, statement: str) -> str:
+    """A role policy written as a literal string: nothing in it is unknown at a first preview."""
+    set_prop(s.get(name), "policy", '{"Version": "2012-10-17", "Statement": [' + statement + ']}')
+    return name
+
+
+def _wildcard_bucket_prefix(s: StackBuilder) -> str:
+    return _literal_policy(s, "alpha-auditor-policy", '{"Effect": "Allow", "Action": "s3:GetObject", '
+                                                      f'"Resource": "arn:aws:s3:::hipaachat-{s.stack}-*/*"}}')
+
+
+def _literal_bravo_bucket(s: StackBuilder) -> str:
+    return _literal_policy(s, "alpha-auditor-policy", '{"Effect": "Allow", "Action": "s3:GetObject", '
+                                                      f'"Resource": "arn:aws:s3:::hipaachat-{s.stack}-bravo-audit/*"}}')
+
+
+def _literal_bravo_log_group(s: StackBuilder) -> str:
+    return _literal_policy(s, "alpha-operator-policy", '{"Effect": "Allow", "Action": "logs:PutLogEvents", '
+                           f'"Resource": "arn:aws:logs:eu-central-1:123456789012:log-group:/hipaachat/{s.stack}/bravo/audit:*"}}')
+
+
+def _wildcard_role_pattern(s: StackBuilder) -> str:
+    return _literal_policy(s, "alpha-operator-policy", '{"Effect": "Allow", "Action": "sts:AssumeRole", '
+                                                       f'"Resource": "arn:aws:iam::*:role/hipaachat-{s.stack}-*"}}')
+
+
+def _trust_on_account_root(s: StackBuilder) -> str:
+    set_prop(s.get("alpha-operator"), "assumeRolePolicy", '{"Version": "2012-10-17", "Statement": [{"Effect": '
+             '"Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "sts:AssumeRole"}]}')
+    return "alpha-operator"
+
+
 def _wrong_tenant_tag(s: StackBuilder) -> str:
     set_prop(s.get("alpha-audit"), "tags", {**s.get("alpha-audit").inputs["tags"], "hipaachat:tenant": "bravo"})
     return "alpha-audit"
@@ -199,6 +231,13 @@ CASES: list[tuple[str, Callable[[StackBuilder], str], str, str, str]] = [
     ("isolation", _computed_grant_on_bravo_archive, "isolation-iam-scoped-to-tenant", "prototype", "update"),
     ("isolation", _literal_grant_on_everything, "isolation-iam-scoped-to-tenant", "prototype", "preview"),
     ("isolation", _wrong_tenant_tag, "isolation-tenant-tag", "prototype", "preview"),
+    ("isolation", _wildcard_bucket_prefix, "isolation-iam-scoped-to-tenant", "prototype", "preview"),
+    ("isolation", _literal_bravo_bucket, "isolation-iam-scoped-to-tenant", "prototype", "preview"),
+    ("isolation", _literal_bravo_bucket, "isolation-no-cross-tenant-reference", "prototype", "preview"),
+    ("isolation", _literal_bravo_log_group, "isolation-iam-scoped-to-tenant", "production", "preview"),
+    ("isolation", _wildcard_role_pattern, "isolation-iam-scoped-to-tenant", "prototype", "preview"),
+    ("isolation", _trust_on_account_root, "isolation-iam-scoped-to-tenant", "prototype", "preview"),
+    ("isolation", _trust_on_account_root, "isolation-iam-scoped-to-tenant", "production", "preview"),
     ("retention", _short_log_retention, "retention-log-group-minimum", "prototype", "preview"),
     ("retention", _governance_lock, "retention-object-lock-compliance", "prototype", "preview"),
     ("retention", _suspended_versioning, "retention-s3-versioning", "prototype", "preview"),
