@@ -56,13 +56,13 @@ def test_workflows_grant_nothing_and_each_job_only_what_it_uses() -> None:
         for job_name, job in workflow["jobs"].items():
             grants = job["permissions"]  # every job states its grants
             uses = [str(step.get("uses", "")) for step in job["steps"]]
-            assums = any(u.startswith("aws-actions/configure-aws-credentials@") for u in uses)
+            assumes_role = any(u.startswith("aws-actions/configure-aws-credentials@") for u in uses)
             sarif = any(u.startswith("github/codeql-action/upload-sarif@") for u in uses)
-            assert ("id-token" in grants) is assums, (name, job_name)
+            assert ("id-token" in grants) is assumes_role, (name, job_name)
             assert ("security-events" in grants) is sarif, (name, job_name)
             assert set(grants.values()) <= {"read", "write"}
             writes = {scope for scope, level in grants.items() if level == "write"}
-            allowed = {"id-token"} if assums else {"security-events"} if sarif else set()
+            allowed = {"id-token"} if assumes_role else {"security-events"} if sarif else set()
             if name == "promote.yml":
                 allowed = {"contents", "pull-requests"}  # pushes the promotion branch and opens its pull request
             assert writes <= allowed, (name, job_name, writes)
