@@ -13,6 +13,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from components.cometchat.tuning import ClientTuning
+
 NAMESPACE = "hipaachat"
 DEFAULT_RETENTION_DAYS = 2192  # 6 years: 45 CFR 164.316(b)(2)(i), applied to audit evidence.
 
@@ -83,7 +85,7 @@ class StackSettings(BaseModel):
     cometchat_plan: CometChatPlan = Field(default_factory=CometChatPlan, alias="cometchatPlan")
     baa_covered_features: list[str] = Field(default_factory=list, alias="baaCoveredFeatures")
     policy: dict[str, Literal["advisory", "mandatory", "disabled"]] = Field(default_factory=dict)
-    # Timeouts and retry budget of the CometChat client (components.cometchat.providers.connection.ClientTuning).
+    # Timeouts and retry budget of the CometChat client (components.cometchat.tuning.ClientTuning).
     cometchat_client: dict[str, Any] | None = Field(None, alias="cometchatClient")
     # Prefix of globally unique names (S3 buckets); change it if another AWS account already uses ours.
     name_prefix: str = Field("hipaachat", alias="namePrefix", pattern=r"^[a-z][a-z0-9-]{1,20}$")
@@ -104,9 +106,6 @@ class StackSettings(BaseModel):
     @classmethod
     def _client_tuning(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
         if value is not None:
-            # Imported here: the providers import this module.
-            from components.cometchat.providers.connection import ClientTuning
-
             ClientTuning.model_validate(value)
         return value
 

@@ -100,6 +100,16 @@ def test_tenants_new_scaffolds_a_valid_tenant_and_refuses_reuse(project_copy: Pa
     assert not (project_copy / "stacks" / "tenants" / "local" / "River_Clinic.yaml").exists()
 
 
+def test_tenants_new_writes_the_same_bytes_for_every_stack(project_copy: Path) -> None:
+    """Promotion copies the file byte for byte into production: its header must not name the stack."""
+    for stack in ("local", "prototype"):
+        result = run("tenants", "new", "--stack", stack, "harbor-clinic", "--residency", "us", cwd=project_copy)
+        assert result.returncode == 0, result.stderr
+    local, prototype = (project_copy / "stacks" / "tenants" / s / "harbor-clinic.yaml" for s in ("local", "prototype"))
+    assert local.read_bytes() == prototype.read_bytes()
+    assert "stacks/tenants/" not in local.read_text() and "local" not in local.read_text()
+
+
 def test_tenants_list_and_schema(project_root: Path) -> None:
     listed = run("tenants", "list", "--stack", "local", "--format", "json", cwd=project_root)
     assert listed.returncode == 0, listed.stderr

@@ -223,3 +223,19 @@ def test_offboard_refuses_what_it_cannot_do(project_copy):
     text = (project_copy / "stacks/tenants/local/sunrise-clinic.yaml").read_text()
     assert text.count("lifecycle:") == 1 and "offboarded_on: 2026-01-02" in text
     assert text.startswith("# stacks/tenants/local/sunrise-clinic.yaml")  # comments survive the edit
+
+
+def test_pending_operations_of_the_state_are_in_the_plan_json(exported, project_root, tmp_path):
+    """The CLI warns per unfinished operation; the JSON CI reads lists the same ones."""
+    document = json.loads(exported.read_text())
+    urn = next(r["urn"] for r in document["deployment"]["resources"] if r["type"] == "aws:s3/bucket:Bucket")
+    document["deployment"]["pending_operations"] = [{"type": "updating", "resource": {"urn": urn}}]
+    state = tmp_path / "pending-state.json"
+    state.write_text(json.dumps(document))
+    result = run("plan", "--stack", "local", "--no-policies", "--format", "json", "--state", str(state),
+                 cwd=project_root)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["changes"]["pending_operations"] == [{"type": "updating", "urn": urn}]
+    assert f"pending updating of {urn}" in " ".join(result.stderr.split())
+    code, clean = plan_json(project_root, "--no-policies", "--state", str(exported))
+    assert clean["changes"]["pending_operations"] == []

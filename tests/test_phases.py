@@ -112,3 +112,20 @@ def test_urns_are_the_engines(captured):
     for r in captured:
         if r.parent in by_urn:
             assert r.urn.split("::")[2] == f"{by_urn[r.parent].urn.split('::')[2]}${r.type}"
+
+
+def test_capture_order_is_the_same_on_every_run(captured):
+    """Registrations arrive from the SDK's thread pool in a load-dependent order; the capture does not."""
+    import random
+
+    from scripts.engine.capture import canonical_order
+
+    index = {r.urn: i for i, r in enumerate(captured)}
+    assert all(index[r.parent] < index[r.urn] for r in captured if r.parent in index)
+    siblings: dict[str | None, list[str]] = {}
+    for r in captured:
+        siblings.setdefault(r.parent, []).append(r.urn)
+    assert all(urns == sorted(urns) for urns in siblings.values())
+    shuffled = list(captured)
+    random.Random(7).shuffle(shuffled)
+    assert [r.urn for r in canonical_order(shuffled)] == [r.urn for r in captured]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -127,3 +128,36 @@ def test_markdown_says_which_phase_raises_each_finding() -> None:
     assert "1 check(s) a real `pulumi preview` cannot make yet" in text
     assert "| error | `p1` | a-clinic | pulumi preview | raised \\| early |" in text
     assert "| warning | `p2` | a-clinic | pulumi up only | late |" in text
+
+
+EXPIRED_WAIVER = ("- policy: production-baa-attested\n  tenant: lotus-health\n"
+                  '  reason: "BAA countersignature pending, ticket SEC-123"\n'
+                  '  approved_by: "compliance@example.org"\n  expires: 2020-01-01\n')
+
+
+def _waiver_result(project: Path, waivers: Path) -> dict:
+    env = {**os.environ, "HIPAACHAT_WAIVERS": str(waivers)}
+    result = subprocess.run([HIPAACHAT, "plan", "--stack", "local", "--format", "sarif"], cwd=project, env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode in (0, 1), result.stderr
+    sarif = json.loads(result.stdout)
+    jsonschema.Draft4Validator(SARIF_SCHEMA).validate(sarif)
+    return next(r for r in sarif["runs"][0]["results"] if r["ruleId"] == "waivers-valid")
+
+
+def test_sarif_waiver_results_point_at_the_waiver_file_read(project_copy: Path,
+                                                            tmp_path_factory: pytest.TempPathFactory) -> None:
+    inside = project_copy / "ops" / "waivers.yaml"
+    inside.parent.mkdir()
+    inside.write_text(EXPIRED_WAIVER)
+    result = _waiver_result(project_copy, inside)
+    location = result["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"]["uri"] == "ops/waivers.yaml"
+    assert "outside the repository" not in result["message"]["text"]
+
+    outside = tmp_path_factory.mktemp("elsewhere") / "waivers.yaml"
+    outside.write_text(EXPIRED_WAIVER)
+    result = _waiver_result(project_copy, outside)
+    assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "stacks/Pulumi.local.yaml"
+    assert f"The waiver file read is {outside.resolve()}" in result["message"]["text"]
+    assert "outside the repository" in result["message"]["text"]

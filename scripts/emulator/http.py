@@ -11,20 +11,31 @@ import json
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from scripts.emulator.errors import ApiError, bad_request, from_validation
-from scripts.emulator.state import ApiKeyRecord, AppRecord
-
-if TYPE_CHECKING:
-    from scripts.emulator.app import Emulator
+from scripts.emulator.faults import FaultInjector
+from scripts.emulator.state import ApiKeyRecord, AppRecord, EmulatorState
 
 M = TypeVar("M", bound=BaseModel)
 Endpoint = Callable[[Request], Any]
+
+
+class Backend(Protocol):
+    """What the endpoints use of the emulator (scripts.emulator.app.Emulator is one).
+
+    A protocol rather than the class itself, so the API modules need not import the app that
+    imports them: the arrows run app -> management_api/rest_api -> http -> state.
+    """
+
+    management_key: str
+    management_secret: str
+    state: EmulatorState
+    faults: FaultInjector
 
 
 @dataclass
@@ -38,7 +49,7 @@ class Reply:
 class Call:
     """Everything a handler may use; `app`/`key` are set once authentication passed."""
 
-    emulator: "Emulator"
+    emulator: Backend
     request: Request
     body: Any
     params: dict[str, str]
@@ -66,7 +77,7 @@ class Call:
 Handler = Callable[[Call], Any]
 
 
-def call_of(emulator: "Emulator", request: Request, raw: bytes) -> Call:
+def call_of(emulator: Backend, request: Request, raw: bytes) -> Call:
     """Parse the body only after authentication, so a stranger learns nothing from its errors."""
     try:
         body = json.loads(raw) if raw else None
@@ -83,7 +94,7 @@ def _render(result: Any) -> Response:
     return JSONResponse(content, status_code=reply.status)
 
 
-def management(emulator: "Emulator", handler: Handler, *, needs_app: bool = True) -> Endpoint:
+def management(emulator: Backend, handler: Handler, *, needs_app: bool = True) -> Endpoint:
     """A Management API endpoint: `key` and `secret` headers, then (optionally) a live app."""
 
     async def endpoint(request: Request) -> Response:
@@ -107,7 +118,7 @@ def management(emulator: "Emulator", handler: Handler, *, needs_app: bool = True
     return endpoint
 
 
-def rest(emulator: "Emulator", handler: Handler) -> Endpoint:
+def rest(emulator: Backend, handler: Handler) -> Endpoint:
     """A REST v3 endpoint: the app in its own region, an `apikey` of that app, fullAccess scope."""
 
     async def endpoint(request: Request) -> Response:

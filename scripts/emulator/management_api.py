@@ -7,7 +7,7 @@ status or code for a refusal is undocumented, the comment says so and the emulat
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -15,11 +15,8 @@ from starlette.routing import Route
 
 from scripts.emulator import catalog
 from scripts.emulator.errors import ApiError, bad_request
-from scripts.emulator.http import Call, Reply, management, paginate
+from scripts.emulator.http import Backend, Call, Reply, management, paginate
 from scripts.emulator.state import ARCHIVE_SECONDS, WebhookRecord
-
-if TYPE_CHECKING:
-    from scripts.emulator.app import Emulator
 
 MAX_WEBHOOKS = 25
 ALNUM = r"^[A-Za-z0-9]+$"
@@ -273,7 +270,7 @@ def triggers(call: Call) -> Any:
     return {"success": True, "triggers": sorted(hook.triggers)}
 
 
-def routes(emulator: "Emulator") -> list[Route]:
+def routes(emulator: Backend) -> list[Route]:
     app = "/apps/{app_id}"
     hook = app + "/webhooks/{webhook_id}"
     return [

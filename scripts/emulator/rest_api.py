@@ -7,18 +7,15 @@ at `/v3/...` exactly as CometChat serves it (see `app.py`). Reference: §1.3, §
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from starlette.routing import Mount, Route
 
 from scripts.emulator import catalog
 from scripts.emulator.errors import ApiError, bad_request
-from scripts.emulator.http import Call, Reply, paginate, rest
+from scripts.emulator.http import Backend, Call, Reply, paginate, rest
 from scripts.emulator.state import ApiKeyRecord, RoleRecord, new_api_key
-
-if TYPE_CHECKING:
-    from scripts.emulator.app import Emulator
 
 MAX_ROLES = 25  # including the built-in `default` role
 # CometChat's constraints page and its OpenAPI files agree on 25 keys per app (including the two
@@ -188,7 +185,7 @@ def notification_settings(call: Call) -> Any:
     return call.the_app.notifications
 
 
-def routes(emulator: "Emulator") -> list[Mount]:
+def routes(emulator: Backend) -> list[Mount]:
     return [Mount("/_apps/{app_id}/{region}/v3", routes=[
         Route("/apikeys", rest(emulator, create_api_key), methods=["POST"]),
         Route("/apikeys", rest(emulator, list_api_keys), methods=["GET"]),

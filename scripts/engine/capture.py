@@ -178,7 +178,27 @@ def run_program(project_dir: Path, stack: str, config: Mapping[str, str],
         os.chdir(previous)
         loop.close()
         asyncio.set_event_loop(None)
-    return monitor.captured
+    return canonical_order(monitor.captured)
+
+
+def canonical_order(resources: list[CapturedResource]) -> list[CapturedResource]:
+    """Every parent before its children, siblings by URN: the same order on every run.
+
+    The SDK registers resources from a thread pool, so the order registrations arrive in
+    changes with the machine's load; reports list resources, violations and deferred checks in
+    this order, and their outputs are byte-identical from run to run (and sharded or not).
+    """
+    parents = {r.urn: r.parent for r in resources}
+
+    def path(urn: str) -> tuple[str, ...]:
+        chain: list[str] = []
+        node: str | None = urn
+        while node is not None and node in parents and node not in chain:
+            chain.append(node)
+            node = parents[node]
+        return tuple(reversed(chain))
+
+    return sorted(resources, key=lambda r: path(r.urn))
 
 
 # Below this many tenants a second process costs more (imports, pickling) than it saves.
@@ -229,4 +249,4 @@ def run_program_sharded(project_dir: Path, stack: str, config: Mapping[str, str]
         # fork: the children inherit the imported SDK instead of importing it again.
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
             shards = list(pool.map(_run_shard, [(view, stack, dict(config), secret_keys) for view in views]))
-    return [resource for shard in shards for resource in shard]
+    return canonical_order([resource for shard in shards for resource in shard])

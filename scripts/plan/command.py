@@ -16,6 +16,7 @@ from scripts.project import InputError, Project
 
 if TYPE_CHECKING:
     from scripts.engine.models import CapturedResource
+    from scripts.engine.state.models import PendingOperation
 
 EXIT_BLOCKED = 1
 # `plan --out FILE` renders by the file's suffix; any other suffix is the JSON report.
@@ -89,14 +90,14 @@ def plan(ctx: click.Context, stack: str, fmt: str, outs: tuple[Path, ...], no_po
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                       console=stderr, transient=True) as bar:
             task = bar.add_task(f"planning stack {stack}")
-            deployed = None
+            deployed, pending = None, []
             if state_path is not None:
                 bar.update(task, description=f"{stack}: reading {state_path}")
-                deployed = _deployed(state_path, stack)
+                deployed, pending = _deployed(state_path, stack)
             report = build_plan(project, stack, policies=not no_policies,
                                 progress=lambda msg: bar.update(task, description=f"{stack}: {msg}"),
                                 warn=warn, deployed=deployed, state_file=str(state_path or ""),
-                                export_state=export_state)
+                                export_state=export_state, pending_operations=pending)
     except InputError as exc:
         fail(str(exc))
     except PolicyPackError as exc:
@@ -115,8 +116,8 @@ def plan(ctx: click.Context, stack: str, fmt: str, outs: tuple[Path, ...], no_po
     sys.exit(EXIT_BLOCKED if report.blocked else 0)
 
 
-def _deployed(path: Path, stack: str) -> dict[str, CapturedResource]:
-    """The state file's resources by URN, after checking it is this stack's state."""
+def _deployed(path: Path, stack: str) -> tuple[dict[str, CapturedResource], list[PendingOperation]]:
+    """The state file's resources by URN and its unfinished operations, after checking it is this stack's state."""
     from scripts.engine.capture import PROJECT
     from scripts.engine.state import StateError, read_state
 
@@ -127,4 +128,4 @@ def _deployed(path: Path, stack: str) -> dict[str, CapturedResource]:
     for op in state.pending_operations:
         warn(f"{path}: an interrupted `pulumi up` left a pending {op.type} of {op.urn}; run `pulumi refresh` "
               f"(and `pulumi cancel` if an update is still running) before trusting this comparison")
-    return state.by_urn()
+    return state.by_urn(), state.pending_operations

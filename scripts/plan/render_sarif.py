@@ -3,7 +3,8 @@
 One result per violation: `ruleId` is the policy, `level` is error (mandatory) or warning
 (advisory), and the location is the file a reviewer edits to fix it, at the line of the
 offending key where the policy names one (the tenant file for tenant findings, the stack file
-for stack settings, policies/waivers.yaml for waivers). Rules carry the pack's description, the
+for stack settings, the waiver file the pack read for waivers: policies/waivers.yaml or
+`$HIPAACHAT_WAIVERS`; one outside the repository is named in the message instead). Rules carry the pack's description, the
 fix and the 45 CFR Part 164 sections from policies/hipaa/controls.py.
 """
 
@@ -17,12 +18,13 @@ from components.catalog import catalog_dir
 from components.yaml_lines import load_with_lines
 from policies.hipaa.controls import CONTROLS, FRAMEWORK_REFERENCE
 from policies.hipaa.pack import rules
+from policies.hipaa.waivers import WAIVERS_ENV, waiver_path
 from scripts.engine.models import Violation
+from scripts.inputs import POLICY_PACK
 from scripts.plan.report import PlanReport
 from scripts.project import Project
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
-WAIVERS_FILE = Path("policies") / "waivers.yaml"
 
 # The tenant-file key each tenant-level policy is about; isolation and encryption findings are
 # about the program, so they point at the tenant's `id` (the file that deploys it).
@@ -52,17 +54,24 @@ def _line(path: Path, key: tuple[str, ...]) -> int | None:
     return index.line_of(key)
 
 
-def _location(v: Violation, report: PlanReport, project: Project) -> tuple[Path, int | None]:
+def _location(v: Violation, report: PlanReport, project: Project) -> tuple[Path, int | None, str]:
+    """The file and line a reviewer edits, and a note for the message when that file cannot be pointed at."""
     if v.policy == "waivers-valid":
-        return WAIVERS_FILE, _line(project.root / WAIVERS_FILE, ())
+        waivers = waiver_path(project.root / POLICY_PACK).resolve()  # the file the pack read
+        if waivers.is_relative_to(project.root.resolve()):
+            return waivers, _line(waivers, ()), ""
+        # Code scanning needs a location inside the repository: the stack the plan judged.
+        return project.stack_file(report.stack), None, (
+            f" (The waiver file read is {waivers}, named by ${WAIVERS_ENV} and outside the repository: "
+            "fix it there.)")
     if v.tenant is not None and v.policy not in STACK_KEYS:
         path = catalog_dir(project.root, report.stack) / f"{v.tenant}.yaml"
         key = TENANT_KEYS.get(v.policy, ("id",))
         if key == ("notifications",):
             key += next(((c,) for c in CHANNELS if c in v.message or c.replace("_", "-") in v.message), ())
-        return path, _line(path, key)
+        return path, _line(path, key), ""
     path = project.stack_file(report.stack)
-    return path, _line(path, STACK_KEYS.get(v.policy, ("config",)))
+    return path, _line(path, STACK_KEYS.get(v.policy, ("config",))), ""
 
 
 def _rule(name: str, description: str) -> dict:
@@ -93,7 +102,7 @@ def render_plan_sarif(report: PlanReport, project: Project) -> str:
     index = {name: i for i, name in enumerate(names)}
     results = []
     for v in report.violations:
-        path, line = _location(v, report, project)
+        path, line, note = _location(v, report, project)
         physical: dict = {"artifactLocation": {"uri": project.relative(path), "uriBaseId": "%SRCROOT%"}}
         if line is not None:
             physical["region"] = {"startLine": line}
@@ -102,7 +111,7 @@ def render_plan_sarif(report: PlanReport, project: Project) -> str:
             properties["phase"] = phase
         results.append({"ruleId": v.policy, "ruleIndex": index[v.policy],
                         "level": "error" if v.enforcement == "mandatory" else "warning",
-                        "message": {"text": v.message}, "locations": [{"physicalLocation": physical}],
+                        "message": {"text": v.message + note}, "locations": [{"physicalLocation": physical}],
                         "properties": {k: val for k, val in properties.items() if val is not None}})
     document = {
         "$schema": SARIF_SCHEMA, "version": "2.1.0",

@@ -5,7 +5,7 @@ The report never holds a secret: resources are listed by type, name and URN only
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from pydantic import BaseModel, Field
@@ -15,6 +15,7 @@ from components.lifecycle import today
 from components.tags import TENANT_TYPE
 from scripts.engine.evaluate import evaluate
 from scripts.engine.models import CapturedResource, Deferred, Violation, Waived, tenant_owners
+from scripts.engine.state.models import PendingOperation
 from scripts.plan.state import StateChanges, TenantLifecycle, compare, lifecycle_of
 from scripts.project import Project
 
@@ -67,7 +68,8 @@ def build_plan(project: Project, stack: str, *, policies: bool = True,
                progress: Callable[[str], None] = lambda _: None,
                warn: Callable[[str], None] = lambda _: None,
                state_file: str = "the deployed state", export_state: Path | None = None,
-               workers: int | None = None) -> PlanReport:
+               workers: int | None = None,
+               pending_operations: Sequence[PendingOperation] = ()) -> PlanReport:
     """The plan report of one stack: the engine's evaluation, the tenants' lifecycle and, with a state, the changes.
 
     `deployed` (URN -> resource, from a state file) are the resources that already exist: the
@@ -85,7 +87,7 @@ def build_plan(project: Project, stack: str, *, policies: bool = True,
     changes = None
     if deployed is not None:
         changes, blocked = compare(resources, deployed, state_file=state_file, catalog=catalog, stack=stack,
-                                   today=today())
+                                   today=today(), pending_operations=pending_operations)
         violations = [*violations, *blocked]
 
     owner = tenant_owners(resources)

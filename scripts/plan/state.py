@@ -23,6 +23,7 @@ from policies.hipaa.contracts import AUDIT_SINKS_TYPE, AWS_PROVIDER_TYPE, COMETC
 from scripts.engine.capture import DYNAMIC_PROVIDER_INPUT
 from scripts.engine.models import CapturedResource, Violation, tenant_owners
 from scripts.engine.state.envelope import ARCHIVE_SIG, ASSET_SIG, SIG_KEY, opaque_secrets, sealed
+from scripts.engine.state.models import PendingOperation
 
 COMPARISON_NOTE = ("changed inputs are compared as values, without provider diff semantics: a provider may "
                    "ignore some differences or need a replacement for others; `pulumi preview` decides")
@@ -54,7 +55,9 @@ class StateChanges(BaseModel):
     deletes: int
     updates: int
     tenants: list[TenantChanges]
-    pending_operations: list[str] = Field(default_factory=list)
+    # Operations an interrupted `pulumi up` left unfinished (the state's pending_operations): until
+    # `pulumi refresh` settles them, the counts above may be off for these URNs.
+    pending_operations: list[PendingOperation] = Field(default_factory=list)
 
 
 class TenantLifecycle(BaseModel):
@@ -147,7 +150,8 @@ def _change(r: CapturedResource, inputs: Iterable[str] = ()) -> ResourceChange:
 
 
 def compare(declared: Sequence[CapturedResource], deployed: Mapping[str, CapturedResource], *, state_file: str,
-            catalog: Sequence[Tenant], stack: str, today: dt.date, pending_operations: Sequence[str] = ()
+            catalog: Sequence[Tenant], stack: str, today: dt.date,
+            pending_operations: Sequence[PendingOperation] = ()
             ) -> tuple[StateChanges, list[Violation]]:
     """The changes a `pulumi up` of `declared` would make to `deployed`, and the ones it must not make."""
     ours = {r.urn: r for r in declared}

@@ -101,7 +101,10 @@ def templates_gate(files: Mapping[Path, bytes], project: Project) -> Gate:
 
 
 def _relied_on(report: PlanReport, tenants: set[str], today: dt.date) -> tuple[Gate, list[WaiverUse]]:
-    used = [w for w in report.waived if w.tenant in tenants]
+    # A waiver names a tenant or one resource's URN; both apply to the promoted tenants when the
+    # waived finding is on one of their resources.
+    theirs = {r.urn for plan in report.tenants if plan.id in tenants for r in plan.resources}
+    used = [w for w in report.waived if w.tenant in tenants or (w.urn is not None and w.urn in theirs)]
     uses = [WaiverUse(policy=w.policy, tenant=w.tenant, urn=w.urn, expires=w.expires, approved_by=w.approved_by,
                       reason=w.reason) for w in used]
     uses = list({u.model_dump_json(): u for u in uses}.values())

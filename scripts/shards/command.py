@@ -16,7 +16,7 @@ from scripts.shards.changes import affected_stacks
 from scripts.shards.models import ShardsReport, StackSummary
 from scripts.shards.planner import default_jobs, plan_stacks
 from scripts.shards.render import render_shards_table
-from scripts.stacks.environments import ENVIRONMENTS, members
+from scripts.project.environments import ENVIRONMENTS, members
 from scripts.stacks.fleet import Fleet, fleet_problems, load_fleet
 
 EXIT_BLOCKED = 1

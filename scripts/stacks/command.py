@@ -14,7 +14,7 @@ from components.files import STACK_FILE, read_yaml
 from components.settings import fleet_of
 from scripts.console import fail
 from scripts.project import InputError, Project
-from scripts.stacks.environments import (
+from scripts.project.environments import (
     ENVIRONMENTS,
     environment_file,
     load_environment,

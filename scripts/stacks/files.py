@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 
 from components.settings import NAMESPACE
-from scripts.stacks.environments import EnvironmentSettings
+from scripts.project.environments import EnvironmentSettings
 
 HEADER = """\
 # Stack {stack} of the {environment} environment.

@@ -15,8 +15,8 @@ from pydantic import BaseModel, ConfigDict
 from components.files import STACK_FILE, InputFileError, read_yaml
 from components.catalog import CatalogError, TenantFile, catalog_dir, load_catalog
 from components.settings import NAMESPACE
-from scripts.project import InputError, Project, StackConfig, load_stack
-from scripts.stacks.environments import Drift, members, stack_drift
+from scripts.project import InputError, Project, StackConfig, load_stack, stack_config
+from scripts.project.environments import Drift, members, stack_drift
 
 
 class FleetStack(BaseModel):
@@ -85,7 +85,7 @@ def fleet_problems(fleet: Fleet) -> list[Drift]:
 def check_environment(project: Project, environment: str) -> list[Drift]:
     """Every drift and fleet problem of one environment (bad files are reported as drift too)."""
     found: list[Drift] = []
-    clean: list[str] = []
+    clean: list[tuple[str, dict]] = []
     for name in members(project, environment):
         raw = _raw_config(project, name)
         if isinstance(raw, Drift):
@@ -94,11 +94,11 @@ def check_environment(project: Project, environment: str) -> list[Drift]:
         drift = stack_drift(project, name, raw)
         found += drift
         if not drift:
-            clean.append(name)
+            clean.append((name, raw))
     stacks = []
-    for name in clean:
+    for name, raw in clean:
         try:
-            stacks.append(_member(project, name))
+            stacks.append(_member(project, name, raw))
         except (InputError, InputFileError, CatalogError) as exc:
             found.append(Drift(stack=name, key="(files)", problem=str(exc), fix="fix the file named above"))
     return found + fleet_problems(Fleet(environment=environment, stacks=stacks))
@@ -116,9 +116,12 @@ def _raw_config(project: Project, stack: str) -> dict | Drift:
     return config or {}
 
 
-def _member(project: Project, name: str) -> FleetStack:
-    """One stack of the fleet with its settings and catalog, read through the bounded readers."""
-    config = load_stack(project, name)
+def _member(project: Project, name: str, raw: dict | None = None) -> FleetStack:
+    """One stack of the fleet with its settings and catalog, read through the bounded readers.
+
+    `raw`: the stack file's `config:` mapping, when the caller has already checked its drift.
+    """
+    config = load_stack(project, name) if raw is None else stack_config(project, name, raw)
     tenants = (load_catalog(catalog_dir(project.root, name), display_root=project.root)
                if has_tenants(project, name) else [])
     return FleetStack(name=name, config=config, tenants=tenants)

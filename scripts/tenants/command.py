@@ -22,8 +22,9 @@ from scripts.tenants.offboard import offboard as offboard_tenant
 stderr = Console(stderr=True)
 
 NEW_TENANT = """\
-# stacks/tenants/{stack}/{id}.yaml — one reviewed file per tenant. Values must stay synthetic in
-# examples; real tenants carry their real BAA reference (never patient data).
+# Tenant {id}: one reviewed file per tenant. Promotion copies it byte for byte into the next
+# stack, so nothing in it names a stack. Values must stay synthetic in examples; real tenants
+# carry their real BAA reference (never patient data).
 id: {id}
 name: {name}
 residency: {residency}                       # us | eu | in: decides CometChat and AWS regions
@@ -172,7 +173,7 @@ def new(ctx: click.Context, stack: str, tenant_id: str, name: str | None, reside
     target = directory / f"{tenant_id}.yaml"
     if target.exists():
         fail(f"{project.relative(target)} already exists; tenant ids are never reused")
-    text = NEW_TENANT.format(stack=stack, id=tenant_id, residency=residency,
+    text = NEW_TENANT.format(id=tenant_id, residency=residency,
                              name=json.dumps(name or tenant_id.replace("-", " ").title()))
     spec, problems = parse_tenant(text, project.relative(target), tenant_id)
     if spec is not None and directory.is_dir() and any(directory.glob("*.yaml")):

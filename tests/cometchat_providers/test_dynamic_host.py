@@ -9,7 +9,7 @@ import pytest
 from pulumi.runtime import rpc
 
 from components.cometchat.providers import CometChatApp, CometChatAppArgs, CometChatConnection
-from components.cometchat.providers.connection import CLIENT_CONFIG_KEY
+from components.cometchat.tuning import CLIENT_CONFIG_KEY
 from components.settings import StackSettings
 from scripts.emulator.faults import FaultConfig, ScriptedFault
 from tests.cometchat_providers import tenants

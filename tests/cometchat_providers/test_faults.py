@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from components.cometchat.providers.connection import CLIENT_CONFIG_KEY
+from components.cometchat.tuning import CLIENT_CONFIG_KEY
 from scripts.emulator.faults import FaultConfig
 from scripts.emulator.server import run_in_thread
 from tests.cometchat_providers import tenants

@@ -8,7 +8,7 @@ import uuid
 import pytest
 
 from components.cometchat.errors import CometChatError
-from components.cometchat.providers.connection import CLIENT_CONFIG_KEY
+from components.cometchat.tuning import CLIENT_CONFIG_KEY
 from components.cometchat.rest import AppClient
 from scripts.emulator.faults import FaultConfig, ScriptedFault
 from tests.cometchat_providers import tenants

@@ -67,3 +67,22 @@ def test_outside_git_the_commit_gate_fails_unless_dirty_is_allowed(project_copy:
     assert not refused.passed and "not a git repository" in refused.detail and "--allow-dirty" in refused.fix
     allowed = committed_gate(project, [path], allow_dirty=True)
     assert allowed.passed and allowed.warning and "allowed by --allow-dirty" in allowed.detail
+
+
+def test_a_waiver_bound_to_a_urn_of_a_promoted_tenant_is_listed() -> None:
+    from scripts.plan.report import PlannedResource, TenantPlan
+
+    urn = "urn:pulumi:production::hipaachat::hipaachat:index:Tenant$aws:cloudwatch/logGroup:LogGroup::a-clinic-audit"
+    other = urn.replace("a-clinic", "b-clinic")
+    report = _report(
+        Waived(policy="retention-log-group-minimum", urn=urn, message="m", reason="Migration window, ticket SEC-124",
+               approved_by="compliance@example.org", expires=(TODAY + dt.timedelta(days=60)).isoformat()),
+        Waived(policy="retention-log-group-minimum", urn=other, message="m", reason="Migration window, SEC-125",
+               approved_by="compliance@example.org", expires=(TODAY + dt.timedelta(days=60)).isoformat()))
+    report.tenants = [TenantPlan(id=t, residency="us", cometchat_region="us", aws_region="us-east-1",
+                                 resources=[PlannedResource(type="aws:cloudwatch/logGroup:LogGroup",
+                                                            name=f"{t}-audit", urn=u)])
+                      for t, u in (("a-clinic", urn), ("b-clinic", other))]
+    gate, uses = _relied_on(report, {"a-clinic"}, TODAY)
+    assert [u.urn for u in uses] == [urn]
+    assert f"retention-log-group-minimum ({urn}) expires" in gate.detail and "b-clinic" not in gate.detail

@@ -107,3 +107,24 @@ def test_plan_refuses_a_tenant_outside_its_residency_shard(project_copy: Path) -
     planned = run("plan", "--stack", "production-eu", cwd=project_copy)
     assert planned.returncode == 2 and planned.stdout == ""
     assert "stacks/tenants/production-eu/harbor-clinic.yaml: residency: us" in planned.stderr
+
+
+def test_check_computes_each_members_drift_once(project_copy: Path, monkeypatch) -> None:
+    """`stacks check` reports every member's drift, then builds the clean ones without computing it again."""
+    from scripts.project import Project, environments
+    from scripts.stacks.fleet import check_environment
+
+    assert run("stacks", "new", "production-eu", "--environment", "production", cwd=project_copy).returncode == 0
+    computed: list[str] = []
+    real = environments.stack_drift
+
+    def counting(project, stack, config):
+        computed.append(stack)
+        return real(project, stack, config)
+
+    monkeypatch.setattr(environments, "stack_drift", counting)
+    monkeypatch.setattr("scripts.project.stack.stack_drift", counting)
+    monkeypatch.setattr("scripts.stacks.fleet.stack_drift", counting)
+    project = Project.find(project_copy)
+    assert check_environment(project, "production") == []
+    assert sorted(computed) == ["production", "production-eu"]

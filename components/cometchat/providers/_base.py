@@ -16,8 +16,9 @@ from pulumi import dynamic
 from pydantic import BaseModel, SecretStr, ValidationError
 
 from components.cometchat.management import ManagementClient
-from components.cometchat.providers.connection import CLIENT_CONFIG_KEY, ClientTuning, ManagementAccess
+from components.cometchat.providers.connection import ManagementAccess
 from components.cometchat.rest import AppClient
+from components.cometchat.tuning import CLIENT_CONFIG_KEY, ClientTuning
 
 M = TypeVar("M", bound=BaseModel)
 # The app is gone (replaced or archived): nothing of it is left to change or delete.

@@ -25,18 +25,15 @@ to dynamic providers' `configure()` (pulumi >= 3.139); without it the defaults a
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pulumi
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from components.catalog import TENANT_ID
 from components.cometchat.models import Region
-from components.cometchat.retry import RetryPolicy
 from components.settings import NAMESPACE, CometChatEndpoints, StackSettings
 
-CLIENT_CONFIG_KEY = f"{NAMESPACE}:cometchatClient"
 MANAGEMENT_KEY_CONFIG = "cometchatManagementKey"
 MANAGEMENT_SECRET_CONFIG = "cometchatManagementSecret"
 
@@ -75,10 +72,6 @@ class CometChatConnection(BaseModel):
         return {"restUrl": self.endpoints.rest_url}
 
 
-class ClientConfigError(ValueError):
-    """`hipaachat:cometchatClient` cannot be used; the message says what to write instead."""
-
-
 # -- provider side ---------------------------------------------------------------------------
 class ManagementAccess(BaseModel):
     """The Management API inputs as a provider receives them (plain values, in memory only)."""
@@ -112,32 +105,3 @@ class AppAccess(BaseModel):
                 "restUrl": self.rest_url, "apiKey": self.api_key.get_secret_value()}
 
 
-class ClientTuning(BaseModel):
-    """`hipaachat:cometchatClient`: per-call timeout and retry budget (defaults suit CometChat)."""
-
-    model_config = ConfigDict(populate_by_name=True, extra="forbid")
-
-    timeout_seconds: float = Field(10.0, alias="timeoutSeconds", gt=0)
-    max_attempts: int = Field(5, alias="maxAttempts", ge=1)
-    max_total_seconds: float = Field(60.0, alias="maxTotalSeconds", gt=0)
-    base_delay_seconds: float = Field(0.5, alias="baseDelaySeconds", ge=0)
-    max_delay_seconds: float = Field(20.0, alias="maxDelaySeconds", ge=0)
-
-    @classmethod
-    def from_config(cls, raw: Any) -> "ClientTuning":
-        """Config values arrive as JSON strings (objects) or not at all."""
-        if raw is None:
-            return cls()
-        try:
-            return cls.model_validate(json.loads(raw) if isinstance(raw, str) else raw)
-        except ValueError as exc:  # pydantic.ValidationError is one too
-            problems = (", ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-                        if isinstance(exc, ValidationError) else "not valid JSON")
-            raise ClientConfigError(
-                f"{CLIENT_CONFIG_KEY} is invalid ({problems}). Expected an object such as "
-                '{"timeoutSeconds": 10, "maxAttempts": 5, "maxTotalSeconds": 60}, or remove the key '
-                "to use the defaults.") from None
-
-    def retry_policy(self) -> RetryPolicy:
-        return RetryPolicy(max_attempts=self.max_attempts, max_total_seconds=self.max_total_seconds,
-                           base_delay_seconds=self.base_delay_seconds, max_delay_seconds=self.max_delay_seconds)

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from components.files import STACK_FILE, InputFileError, read_yaml
 from components.settings import NAMESPACE, SECRET_KEYS, StackSettings, fleet_of
-from scripts.project import InputError, Project
+from scripts.project.root import InputError, Project
 
 ENVIRONMENTS = ("prototype", "production")
 # Settings a stack sets for itself: secrets (Pulumi encrypts them per stack, so they cannot be

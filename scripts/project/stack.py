@@ -1,65 +1,21 @@
-"""Find the project and read a stack's config the way the `pulumi` CLI does, offline.
+"""Read a stack's config the way the `pulumi` CLI does, offline, refusing a stack that drifted.
 
-Every command works on the project it is run in (Pulumi.yaml in the current directory or a
-parent, or `--cwd`), never on wherever the package is installed: a copy of the repo with
-edited tenant files plans the edits.
+A stack of an environment must carry exactly its environment's settings
+(scripts.project.environments); `load_stack` checks that before anything plans or deploys.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from components.files import PROJECT_FILE, STACK_FILE, read_yaml
+from components.files import STACK_FILE, read_yaml
 from components.settings import SECRET_KEYS, NAMESPACE, StackSettings
-
-
-class InputError(Exception):
-    """Bad input from the user: the message names the file, the field and the fix (exit 2)."""
-
-
-# What an offline plan passes for a `secure:` value it cannot decrypt. It is marked secret like
-# the real value, so nothing downstream can tell it apart or print it.
-UNDECRYPTED = "[secret: not decrypted offline]"
-
-
-@dataclass(frozen=True)
-class Project:
-    root: Path
-    stack_config_dir: Path
-
-    @classmethod
-    def find(cls, start: Path | None = None) -> "Project":
-        here = (start or Path.cwd()).resolve()
-        for directory in (here, *here.parents):
-            manifest = directory / "Pulumi.yaml"
-            if manifest.is_file():
-                return cls._from_manifest(manifest)
-        raise InputError(f"no Pulumi.yaml in {here} or any parent; run inside a hipaachat project or pass --cwd DIR")
-
-    @classmethod
-    def _from_manifest(cls, manifest: Path) -> "Project":
-        data = read_yaml(manifest, PROJECT_FILE, root=manifest.parent, shown=str(manifest)) or {}
-        config_dir = data.get("stackConfigDir", ".") if isinstance(data, dict) else None
-        if not isinstance(config_dir, str):
-            raise InputError(f"{manifest}: must be a mapping whose stackConfigDir is a directory name (e.g. stacks)")
-        return cls(root=manifest.parent, stack_config_dir=manifest.parent / config_dir)
-
-    def stack_file(self, stack: str) -> Path:
-        return self.stack_config_dir / f"Pulumi.{stack}.yaml"
-
-    def relative(self, path: Path) -> str:
-        try:
-            return str(path.resolve().relative_to(self.root))
-        except ValueError:
-            return str(path)
-
-    def stacks(self) -> list[str]:
-        return sorted(p.name[len("Pulumi."):-len(".yaml")] for p in self.stack_config_dir.glob("Pulumi.*.yaml"))
+from scripts.project.environments import stack_drift
+from scripts.project.root import UNDECRYPTED, InputError, Project
 
 
 @dataclass(frozen=True)
@@ -88,6 +44,16 @@ def load_stack(project: Project, stack: str) -> StackConfig:
     if not isinstance(raw, dict):
         raise InputError(f"{shown}: config: must be a mapping of 'namespace:key: value'")
     _refuse_drift(project, stack, raw)
+    return stack_config(project, stack, raw)
+
+
+def stack_config(project: Project, stack: str, raw: dict[str, Any]) -> StackConfig:
+    """A stack's config from its file's `config:` mapping, whose drift the caller has already checked.
+
+    `hipaachat stacks check` computes every member's drift to report it; it builds the clean
+    members through this so their drift is not computed a second time.
+    """
+    shown = project.relative(project.stack_file(stack))
     values: dict[str, str] = {}
     secret_keys: set[str] = set()
     for key, value in raw.items():
@@ -121,8 +87,6 @@ def load_stack(project: Project, stack: str) -> StackConfig:
 
 def _refuse_drift(project: Project, stack: str, raw: dict[str, Any]) -> None:
     """A stack of an environment (`production-eu`) must carry exactly its environment's settings."""
-    from scripts.stacks.environments import stack_drift  # imported here: it builds on this module
-
     drift = stack_drift(project, stack, raw)
     if drift:
         shown = project.relative(project.stack_file(stack))
