@@ -8,7 +8,8 @@ random key), half are read and delivery receipts. Archive objects are written fo
 answer rests on (the only ones the trail reads from S3). Measured in one run: the trail's
 `answer()` for one subject over the whole window, and the floor: one paginated
 `filter_log_events` read of the window's records with boto3 (the trail cannot read less when the
-server does not filter, and moto does not). Prints both, their ratio and the peak RSS of this process (moto runs in its own).
+server does not filter, and moto does not). Prints both, their ratio and the peak RSS of this
+process (moto runs in its own).
 """
 
 from __future__ import annotations
@@ -104,15 +105,14 @@ def main() -> None:
     for n, (at, payload) in enumerate(events(args.events, args.subjects, start, rng)):
         body = json.dumps(payload).encode()
         archive_key = f"events/{n}.json"
+        # CloudWatch refuses events older than 14 days: received times span the last 13 days, CometChat's 30.
+        received = now - 13 * 86400 + n * 13 * 86400 // args.events
         record = {"tenant": TENANT, "eventId": f"{payload['trigger']}.n-{n}", "trigger": payload["trigger"],
-                  "appId": "bench", "receivedAt": dt.datetime.fromtimestamp(now - 13 * 86400 + n * 13 * 86400 // args.events,
-                                                                   dt.timezone.utc).isoformat(),
+                  "appId": "bench", "receivedAt": dt.datetime.fromtimestamp(received, dt.timezone.utc).isoformat(),
                   "archive": f"s3://{bucket}/{archive_key}", "bodySha256": hashlib.sha256(body).hexdigest(),
                   **correlate(payload["trigger"], payload, key)}
         bodies[archive_key] = body
-        # CloudWatch refuses events older than 14 days: received times span the last 13 days, CometChat's 30.
-        received_ms = (now - 13 * 86400) * 1000 + n * (13 * 86400_000 // args.events)
-        batch.append({"timestamp": received_ms, "message": json.dumps(record, sort_keys=True)})
+        batch.append({"timestamp": received * 1000, "message": json.dumps(record, sort_keys=True)})
         if len(batch) == 5000:
             logs.put_log_events(logGroupName=group, logStreamName="webhook", logEvents=batch)
             batch = []

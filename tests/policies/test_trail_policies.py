@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from components.audit_trail import auditor_trail_policy
 from components.ingest.correlation import TRAIL_TRIGGERS
 from tests.policies.builder import ACCOUNT, StackBuilder
@@ -35,8 +33,8 @@ def grant(stack: StackBuilder, name: str, role: str, secret: str, resource: str 
     arn = stack.arn(secret)
     owner = role.rsplit("-", 1)[0]
     stack.add("aws:iam/rolePolicy:RolePolicy", name, parent=f"{owner}-access", provider=f"{owner}-aws",
-              inputs={"role": f"{role}-id", "policy": json.loads(json.dumps(
-                  auditor_trail_policy(resource or arn, stack.arn(f"{owner}-audit-bucket"), stack.arn(f"{owner}-audit"))))},
+              inputs={"role": f"{role}-id", "policy": auditor_trail_policy(
+                  resource or arn, stack.arn(f"{owner}-audit-bucket"), stack.arn(f"{owner}-audit"))},
               deps={"role": [role], "policy": [secret]})
 
 
