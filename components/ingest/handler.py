@@ -349,8 +349,8 @@ def store_event(config: IngestConfig, body: bytes, envelope: Envelope, received:
               "appId": envelope.app_id, "region": envelope.region, "webhook": envelope.webhook,
               "receivedAt": received.isoformat(), "archive": f"s3://{config.archive_bucket}/{key}",
               "bodySha256": hashlib.sha256(body).hexdigest()}
-    key = correlation.tenant_key(_client, budget.spend)
-    record.update(correlation.correlate(envelope.trigger, envelope.payload, key))
+    hmac_key = correlation.tenant_key(_client, budget.spend)
+    record.update(correlation.correlate(envelope.trigger, envelope.payload, hmac_key))
     _write_index(config, record, received, budget)
     _mark_indexed(config.archive_bucket, key, budget)
     return ("stored" if created else "reindexed"), event_id
