@@ -42,6 +42,7 @@ class MessagingArgs:
     sinks: AuditSinks
     key_arn: pulumi.Input[str]
     tags: dict[str, str]
+    pseudonym_key_secret_arn: pulumi.Input[str]
 
 
 def webhook_username(tenant_id: str) -> str:
@@ -88,6 +89,7 @@ class Messaging(pulumi.ComponentResource):
             log_group_name=args.sinks.log_group.name, log_group_arn=args.sinks.log_group.arn,
             archive_bucket=args.sinks.archive.bucket.id, archive_bucket_arn=args.sinks.archive.bucket.arn,
             key_arn=args.key_arn, credentials_secret_arn=webhook_secret.arn, expected_app_id=self.app.app_id,
+            pseudonym_key_secret_arn=args.pseudonym_key_secret_arn,
             aws_endpoint_url=settings.aws_endpoint.url if settings.aws_endpoint else None), opts=child)
         CometChatWebhook(f"{spec.id}-cometchat-webhook", CometChatWebhookArgs(
             tenant_id=spec.id, app_id=self.app.app_id, webhook_url=self.ingest.url, username=username,

@@ -18,6 +18,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.access import Access, AccessArgs
+from components.audit_trail import AuditTrail, AuditTrailArgs, log_group_name as audit_log_group_name
 from components.catalog import Tenant as TenantSpec
 from components.credentials import Credentials, CredentialsArgs
 from components.keys import Keys, KeysArgs
@@ -85,7 +86,7 @@ class Tenant(pulumi.ComponentResource):
 
         # Names follow the environment, tags the stack: a tenant moved between shards keeps its resources.
         names = naming_scope(stack)
-        log_group_name = f"/hipaachat/{names}/{spec.id}/audit"
+        log_group_name = audit_log_group_name(names, spec.id)
         self.access = Access(f"{spec.id}-access", AccessArgs(
             tenant_id=spec.id, stack=names, account_id=account_id, tags=tags("access"), protect=production,
             operator=active), opts=child)
@@ -104,6 +105,11 @@ class Tenant(pulumi.ComponentResource):
             "log_group": self.sinks.log_group.name,
             "archive_bucket": self.sinks.archive.bucket.id,
         }
+        self.trail = AuditTrail(f"{spec.id}-audit-trail", AuditTrailArgs(
+            tenant_id=spec.id, scope=names, key_arn=key_arn, auditor_role=self.access.auditor,
+            archive_bucket_arn=self.sinks.archive.bucket.arn, log_group=self.sinks.log_group,
+            tags=tags("audit"), protect=production), opts=child)
+        outputs["pseudonym_key_secret_arn"] = self.trail.secret.arn
         self.credentials: Credentials | None = None
         self.templates: TemplateStore | None = None
         self.messaging: Messaging | None = None
@@ -119,7 +125,8 @@ class Tenant(pulumi.ComponentResource):
             key_arn=key_arn, notifications=spec.notifications, tags=tags("templates")), opts=child)
         self.messaging = messaging = Messaging(f"{spec.id}-cometchat", MessagingArgs(
             spec=spec, stack=names, settings=settings, connection=CometChatConnection.from_stack(settings),
-            credentials=credentials, sinks=self.sinks, key_arn=key_arn, tags=tags("cometchat")), opts=child)
+            credentials=credentials, sinks=self.sinks, key_arn=key_arn, tags=tags("cometchat"),
+            pseudonym_key_secret_arn=self.trail.secret.arn), opts=child)
         self.access.grant(
             key_arn=key_arn,
             archive_bucket_arn=self.sinks.archive.bucket.arn,

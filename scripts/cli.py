@@ -27,7 +27,8 @@ class _Hipaachat(click.Group):
 
     lazy = {"emulator": "scripts.emulator.command:emulator", "promote": "scripts.promote.command:promote",
             "audit": "scripts.audit.command:audit", "stacks": "scripts.stacks:stacks",
-            "shards": "scripts.shards:shards", "plan": "scripts.plan.command:plan"}
+            "shards": "scripts.shards:shards", "plan": "scripts.plan.command:plan",
+            "trail": "scripts.trail.command:trail"}
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *self.lazy})

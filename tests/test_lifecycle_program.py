@@ -12,7 +12,10 @@ from scripts.project import Project, load_stack
 
 EVIDENCE = {("aws:kms/key:Key", "key"), ("aws:kms/alias:Alias", "key-alias"),
             ("aws:cloudwatch/logGroup:LogGroup", "audit"), ("aws:s3/bucket:Bucket", "audit-archive"),
-            ("aws:iam/role:Role", "auditor"), ("aws:iam/rolePolicy:RolePolicy", "auditor-policy")}
+            ("aws:iam/role:Role", "auditor"), ("aws:iam/rolePolicy:RolePolicy", "auditor-policy"),
+            # The trail's pseudonym key: without it no archived pseudonym can be matched again.
+            ("aws:secretsmanager/secret:Secret", "pseudonym-key"),
+            ("aws:iam/rolePolicy:RolePolicy", "auditor-trail-policy")}
 
 
 def _run(root: Path, overrides: dict[str, str] | None = None) -> list[CapturedResource]:
@@ -42,8 +45,8 @@ def test_an_offboarded_tenant_keeps_only_evidence_and_its_key_forgets_the_operat
     custom = {(r.type, r.name.removeprefix("lindenhof-praxis-")) for r in mine if r.custom}
     assert EVIDENCE <= custom
     assert not {t for t, _ in custom} & {"pulumi-python:dynamic/hipaachat:CometChatApp",
-                                         "aws:lambda/function:Function", "aws:secretsmanager/secret:Secret",
-                                         "aws:s3/bucketObjectv2:BucketObjectv2"}
+                                         "aws:lambda/function:Function", "aws:s3/bucketObjectv2:BucketObjectv2"}
+    assert {n for t, n in custom if t == "aws:secretsmanager/secret:Secret"} == {"pseudonym-key"}
     assert ("aws:iam/role:Role", "operator") not in custom
     [key] = [r for r in mine if r.type == "aws:kms/key:Key"]
     sids = [s["Sid"] for s in json.loads(key.inputs["policy"])["Statement"]]

@@ -55,9 +55,10 @@ def test_every_tenant_gets_the_full_set(resources, owner) -> None:
         mine = [r for r in resources if owner.get(r.urn) == tenant]
         kinds = [r.type for r in mine]
         assert kinds.count(KEY) == 1
-        # app keys + webhook basic auth
+        # app keys + webhook basic auth + the audit trail's pseudonym key
         assert sorted(r.name for r in mine if r.type == "aws:secretsmanager/secret:Secret") == [
-            f"{tenant}-cometchat-credentials", f"{tenant}-webhook-credentials"]
+            f"{tenant}-cometchat-credentials", f"{tenant}-pseudonym-key", f"{tenant}-webhook-credentials"]
+        assert kinds.count("aws:cloudwatch/queryDefinition:QueryDefinition") == 1
         assert kinds.count(BUCKET) == 2  # template store + audit archive
         assert kinds.count("aws:s3/bucketObjectv2:BucketObjectv2") == 4
         assert kinds.count("aws:cloudwatch/logGroup:LogGroup") == 1
@@ -82,7 +83,7 @@ def test_everything_descends_from_its_tenant_and_uses_its_regional_provider(reso
 
 def test_taggable_resources_carry_their_tenant_tag(resources, owner) -> None:
     tagged = [r for r in resources if r.type in TAGGABLE]
-    assert len(tagged) == 3 * 13
+    assert len(tagged) == 3 * 14
     for r in tagged:
         assert r.inputs["tags"][TENANT_TAG] == owner[r.urn]
 

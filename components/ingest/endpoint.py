@@ -16,8 +16,11 @@ import pulumi
 import pulumi_aws as aws
 
 from components.ingest import policy
+from components.ingest.correlation import KEY_SECRET_ENV
 
 HANDLER_FILE = Path(__file__).with_name("handler.py")
+# The handler imports correlation.py from the zip's root; nothing else ships.
+CORRELATION_FILE = Path(__file__).with_name("correlation.py")
 HANDLER_ENTRY = "handler.handle"
 RUNTIME = "python3.12"
 ROUTE_KEY = "POST /webhook"
@@ -52,6 +55,8 @@ class IngestEndpointArgs:
     """Secrets Manager secret holding `{"username", "password"}` of the webhook's Basic auth."""
     expected_app_id: pulumi.Input[str]
     """The tenant's CometChat app id: events of any other app are refused."""
+    pseudonym_key_secret_arn: pulumi.Input[str]
+    """Secrets Manager secret holding the tenant's HMAC key for subject pseudonyms (components.audit_trail)."""
     aws_endpoint_url: str | None = None
     """A custom AWS endpoint for the function's SDK calls (moto for the `local` stack)."""
 
@@ -80,6 +85,7 @@ class IngestEndpoint(pulumi.ComponentResource):
         # apply() only renders a document from resolved ARNs; no resource is created inside it.
         role_policy_doc = pulumi.Output.all(
             args.log_group_arn, args.archive_bucket_arn, args.key_arn, args.credentials_secret_arn,
+            args.pseudonym_key_secret_arn,
         ).apply(lambda arns: policy.ingest_role_policy(*arns))
         role_policy = aws.iam.RolePolicy(f"{tid}-ingest-policy", role=self.role.id, policy=role_policy_doc, opts=child)
 
@@ -90,6 +96,7 @@ class IngestEndpoint(pulumi.ComponentResource):
             "KMS_KEY_ID": args.key_arn,
             "CREDENTIALS_SECRET_ARN": args.credentials_secret_arn,
             "EXPECTED_APP_ID": args.expected_app_id,
+            KEY_SECRET_ENV: args.pseudonym_key_secret_arn,
         }
         if args.aws_endpoint_url:
             variables["AWS_ENDPOINT_URL"] = args.aws_endpoint_url
@@ -98,8 +105,9 @@ class IngestEndpoint(pulumi.ComponentResource):
             description=f"hipaachat {args.stack}/{tid}: CometChat webhook ingest",
             runtime=RUNTIME,
             handler=HANDLER_ENTRY,
-            # Only the handler ships: it needs nothing but the runtime's stdlib and boto3.
-            code=pulumi.AssetArchive({"handler.py": pulumi.FileAsset(str(HANDLER_FILE))}),
+            # Only the handler and its correlation module ship: stdlib and boto3 only.
+            code=pulumi.AssetArchive({"handler.py": pulumi.FileAsset(str(HANDLER_FILE)),
+                                      "correlation.py": pulumi.FileAsset(str(CORRELATION_FILE))}),
             role=self.role.arn,
             timeout=FUNCTION_TIMEOUT_S,
             memory_size=256,  # more memory = more CPU = shorter cold starts inside the 2 s window

@@ -31,6 +31,11 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+try:  # in Lambda the zip's root holds handler.py and correlation.py side by side
+    from components.ingest import correlation
+except ModuleNotFoundError:
+    import correlation  # type: ignore[no-redef]
+
 LOGGER = logging.getLogger("hipaachat.ingest")
 LOGGER.setLevel(logging.INFO)
 # At DEBUG the AWS SDK logs request and response bodies (the event's PHI, the secret's value):
@@ -344,6 +349,8 @@ def store_event(config: IngestConfig, body: bytes, envelope: Envelope, received:
               "appId": envelope.app_id, "region": envelope.region, "webhook": envelope.webhook,
               "receivedAt": received.isoformat(), "archive": f"s3://{config.archive_bucket}/{key}",
               "bodySha256": hashlib.sha256(body).hexdigest()}
+    hmac_key = correlation.tenant_key(_client, budget.spend)
+    record.update(correlation.correlate(envelope.trigger, envelope.payload, hmac_key))
     _write_index(config, record, received, budget)
     _mark_indexed(config.archive_bucket, key, budget)
     return ("stored" if created else "reindexed"), event_id
@@ -390,7 +397,7 @@ def handle(event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
     except InvalidEvent:
         LOGGER.info("outcome=bad-request")
         return _response(400, {"error": "bad request"})
-    except IngestConfigError as exc:
+    except (IngestConfigError, correlation.PseudonymKeyError) as exc:
         LOGGER.error("outcome=misconfigured reason=%s", exc)
         return _response(500, {"error": "internal error"})
     except (BudgetExhausted, ClientError, BotoCoreError) as exc:

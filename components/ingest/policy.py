@@ -26,7 +26,8 @@ def lambda_trust_policy() -> str:
     })
 
 
-def ingest_role_policy(log_group_arn: str, archive_bucket_arn: str, key_arn: str, secret_arn: str) -> str:
+def ingest_role_policy(log_group_arn: str, archive_bucket_arn: str, key_arn: str, secret_arn: str,
+                       pseudonym_key_secret_arn: str) -> str:
     """What the handler does for one tenant: index to its log group, archive to its bucket.
 
     The function never reads archived content (no s3:GetObject): it holds each event only while
@@ -66,5 +67,12 @@ def ingest_role_policy(log_group_arn: str, archive_bucket_arn: str, key_arn: str
             "Effect": "Allow",
             "Action": "secretsmanager:GetSecretValue",
             "Resource": secret_arn,
+        },
+        {
+            # The HMAC key of the subject pseudonyms in index records (components.audit_trail).
+            "Sid": "PseudonymKey",
+            "Effect": "Allow",
+            "Action": "secretsmanager:GetSecretValue",
+            "Resource": pseudonym_key_secret_arn,
         },
     )

@@ -127,6 +127,14 @@ CONTROLS: dict[str, ControlMapping] = {
         "hipaachat:retain=true (components.keys, components.access).",
         prowler=["kms_cmk_not_deleted_unintentionally"], aws_config=["kms-cmk-not-scheduled-for-deletion"],
         note="A retained log group or archive under a deleted key is unreadable: destroyed in effect."),
+    "isolation-pseudonym-key-readers": _m(
+        _ACCESS, "Grant secretsmanager:GetSecretValue on a tenant's pseudonym key only to its own ingest role and "
+        "auditor role (components.audit_trail, components.ingest.policy).",
+        note="NIST SP 800-53 SI-19(4): the key that links pseudonyms is kept separately; pseudonymisation, not "
+             "de-identification under 45 CFR 164.514."),
+    "production-trail-complete": _m(
+        ["164.312(b)"], "Subscribe the tenant's webhook to message_sent, message_edited, message_deleted, "
+        "message_delivery_receipt and message_read_receipt (components.cometchat.providers.webhook)."),
     "notifications-email-sms-phi-free": _m(
         ["164.514(b)(2)", "164.502(b)", "164.312(e)(1)"], "Make the template a pointer, e.g. \"You have a new message "
         "in your care portal. Log in to view it.\" (placeholders: {{deep_link}}, {{app_name}})."),

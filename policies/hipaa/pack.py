@@ -32,6 +32,7 @@ from policies.hipaa import (  # noqa: F401  (importing a rule module registers i
     rules_oidc,
     rules_residency,
     rules_retention,
+    rules_trail,
     servicer,
 )
 from policies.hipaa.context import PackContext, load_context

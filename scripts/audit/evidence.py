@@ -46,6 +46,7 @@ from scripts.audit.models import (
 from scripts.audit.scoping import Scope
 from scripts.audit.secrets import check as check_secrets
 from scripts.audit.tenants import TenantFacts
+from scripts.audit.trail import trail_evidence
 from scripts.inputs import POLICY_PACK
 from scripts.engine.models import CapturedResource, tenant_owners
 from scripts.project import InputError, Project, StackConfig, stack_config_for_pack
@@ -267,4 +268,4 @@ def _tenant(tenant_id: str, component: CapturedResource, resources: list[Capture
         retention=facts.retention(), notifications=facts.notifications(), roles=facts.roles(), baa=facts.baa(),
         cometchat=facts.cometchat(),
         waivers=[w for w in waivers if w.tenant == tenant_id or (w.urn and owner.get(w.urn) == tenant_id)],
-        promotions=[p for p in promotions if tenant_id in p.tenant_sha256])
+        promotions=[p for p in promotions if tenant_id in p.tenant_sha256], trail=trail_evidence(facts))

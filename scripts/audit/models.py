@@ -11,6 +11,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from scripts.audit.trail_model import TrailEvidence
+
 SCHEMA_VERSION = "1.0"
 
 ControlStatus = Literal["pass", "fail", "waived", "advisory", "not_applicable"]
@@ -195,6 +197,8 @@ class TenantEvidence(_Model):
     cometchat: CometChatEvidence
     waivers: list[WaiverEvidence]
     promotions: list[PromotionEvidence]
+    trail: TrailEvidence | None = Field(
+        None, description="the audit trail: subscribed triggers, saved query, record schema, pseudonym key readers")
 
 
 class SecretFinding(_Model):

@@ -110,4 +110,6 @@ COMMANDS: list[Command] = [
     Command("audit-plaintext-state", ("audit", "--state", "state.json", "--out", "{out}/evidence"),
             _state_with_plaintext_secrets, exit_codes=(1,)),
     Command("promote-check", ("promote", "--check", "--from", "prototype", "--to", "production")),
+    Command("trail-bad-date", ("trail", "--stack", "local", "--tenant", "sunrise-clinic", "--subject",
+                               "Patient/synthetic-1", "--from", "2026-02-30"), exit_codes=(2,)),
 ]

@@ -6,14 +6,16 @@ The handler talks to moto over HTTP exactly as it would talk to AWS (boto3, sign
 
 from __future__ import annotations
 
+import base64
 import json
+import os
 import uuid
 from collections.abc import Iterator
 
 import pytest
 from moto.server import ThreadedMotoServer
 
-from components.ingest import handler
+from components.ingest import correlation, handler
 from tests.ingest.support import (OTHER_PASSWORD, OTHER_USER, REGION, TENANT_PASSWORD, TENANT_USER, TenantSinks,
                                   aws)
 
@@ -39,6 +41,7 @@ def aws_env(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
     monkeypatch.setattr(handler, "_CLIENTS", {})
     monkeypatch.setattr(handler, "_SECRETS", {})
+    monkeypatch.setattr(correlation, "_KEYS", {})
     # The 2 s acknowledgement budget is wall-clock; moto on a shared, loaded runner can take longer per
     # call than AWS in-region. Behaviour tests get room; test_budget_* pins the budget itself.
     monkeypatch.setattr(handler, "ACK_BUDGET_S", 60.0)
@@ -62,10 +65,13 @@ def tenant(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> TenantSinks:
                               SecretString=json.dumps({"username": TENANT_USER, "password": TENANT_PASSWORD}))
     other = sm.create_secret(Name=f"hipaachat/test/lotus-health-{suffix}/webhook",
                              SecretString=json.dumps({"username": OTHER_USER, "password": OTHER_PASSWORD}))
+    pseudonym_key = sm.create_secret(Name=f"hipaachat/test/{tenant_id}/pseudonym-key", KmsKeyId=key["Arn"],
+                                     SecretString=json.dumps({"key": base64.b64encode(os.urandom(32)).decode()}))
     sinks = TenantSinks(moto_endpoint, tenant_id, f"2611{suffix}", key["KeyId"], key["Arn"], log_group, bucket,
-                        secret["ARN"], other["ARN"])
+                        secret["ARN"], other["ARN"], pseudonym_key["ARN"])
     for var, value in {"TENANT_ID": tenant_id, "LOG_GROUP_NAME": log_group, "ARCHIVE_BUCKET": bucket,
                        "KMS_KEY_ID": key["Arn"], "CREDENTIALS_SECRET_ARN": secret["ARN"],
-                       "EXPECTED_APP_ID": sinks.app_id}.items():
+                       "EXPECTED_APP_ID": sinks.app_id,
+                       correlation.KEY_SECRET_ENV: pseudonym_key["ARN"]}.items():
         monkeypatch.setenv(var, value)
     return sinks

@@ -33,6 +33,7 @@ class TenantSinks:
     bucket: str
     secret_arn: str
     other_tenant_secret_arn: str
+    pseudonym_key_secret_arn: str
 
     def archive_keys(self) -> list[str]:
         listing = aws("s3", self.endpoint).list_objects_v2(Bucket=self.bucket)

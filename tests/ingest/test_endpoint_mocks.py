@@ -90,6 +90,10 @@ class TenantArns:
         return f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:hipaachat/test/{self.tenant}/webhook-AbCdEf"
 
     @property
+    def pseudonym_secret_arn(self) -> str:
+        return f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:hipaachat/test/{self.tenant}/pseudonym-key-GhIjKl"
+
+    @property
     def app_id(self) -> str:
         return f"2611{self.tenant.replace('-', '')}"
 
@@ -98,7 +102,8 @@ class TenantArns:
             tenant_id=self.tenant, stack="test", tags=tenant_tags(self.tenant, "test", "ingest"),
             log_group_name=self.log_group_name, log_group_arn=self.log_group_arn,
             archive_bucket=self.bucket, archive_bucket_arn=self.bucket_arn, key_arn=self.key_arn,
-            credentials_secret_arn=self.secret_arn, expected_app_id=self.app_id, aws_endpoint_url=endpoint_url)
+            credentials_secret_arn=self.secret_arn, expected_app_id=self.app_id,
+            pseudonym_key_secret_arn=self.pseudonym_secret_arn, aws_endpoint_url=endpoint_url)
 
 
 SUNRISE, LOTUS = TenantArns("sunrise-clinic"), TenantArns("lotus-health")
@@ -147,7 +152,7 @@ def test_the_role_policy_names_only_this_tenants_resources(mocks: RecordingMocks
     deploy((SUNRISE, None), (LOTUS, None))
     for mine, other in ((SUNRISE, LOTUS), (LOTUS, SUNRISE)):
         allowed = {mine.log_group_arn, f"{mine.log_group_arn}:*", f"{mine.bucket_arn}/events/*", mine.bucket_arn,
-                   mine.key_arn, mine.secret_arn}
+                   mine.key_arn, mine.secret_arn, mine.pseudonym_secret_arn}
         found = [r for s in statements(mocks, mine.tenant) for r in resources_of(s)]
         assert set(found) == allowed
         assert "*" not in found
@@ -184,12 +189,14 @@ def test_the_function_uses_the_tenant_key_environment_and_log_group(mocks: Recor
     assert fn["environment"]["variables"] == {
         "TENANT_ID": SUNRISE.tenant, "LOG_GROUP_NAME": SUNRISE.log_group_name, "ARCHIVE_BUCKET": SUNRISE.bucket,
         "KMS_KEY_ID": SUNRISE.key_arn, "CREDENTIALS_SECRET_ARN": SUNRISE.secret_arn,
-        "EXPECTED_APP_ID": SUNRISE.app_id}
+        "EXPECTED_APP_ID": SUNRISE.app_id, "PSEUDONYM_KEY_SECRET_ARN": SUNRISE.pseudonym_secret_arn}
     assert fn["loggingConfig"]["logGroup"] == SUNRISE.log_group_name
     assert fn["role"] == f"arn:aws:iam::{ACCOUNT}:role/{SUNRISE.tenant}-ingest-role"
-    # The zip holds the handler module alone.
+    # The zip holds the handler and its correlation module, nothing else.
     assets = fn["code"].assets
-    assert list(assets) == ["handler.py"] and assets["handler.py"].path == str(ingest_endpoint.HANDLER_FILE)
+    assert sorted(assets) == ["correlation.py", "handler.py"]
+    assert assets["handler.py"].path == str(ingest_endpoint.HANDLER_FILE)
+    assert assets["correlation.py"].path == str(ingest_endpoint.CORRELATION_FILE)
     # A custom endpoint reaches the function only when the stack sets one.
     lotus = mocks.one("aws:lambda/function:Function", LOTUS.tenant).inputs["environment"]["variables"]
     assert lotus["AWS_ENDPOINT_URL"] == "http://127.0.0.1:5999"

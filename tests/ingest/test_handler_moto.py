@@ -49,8 +49,11 @@ def test_valid_delivery_is_archived_under_the_tenant_key_and_indexed_once(tenant
     assert record["eventId"] == "message_sent.id-38437"
     assert record["tenant"] == tenant.tenant_id
     assert record["archive"] == f"s3://{tenant.bucket}/{key}"
-    # The index carries identifiers only: the message text stays in the archive.
-    assert SYNTHETIC_TEXT not in message and "synthetic-uid-1" not in message
+    # The index carries identifiers only (who, which message, which conversation): the text stays in the archive.
+    assert SYNTHETIC_TEXT not in message and "Synthetic Provider" not in message
+    assert (record["schema"], record["actor"], record["messageId"]) == ("hipaachat.audit-event/2", "synthetic-uid-1",
+                                                                        "38437")
+    assert record["subjects"] == []
 
 
 def test_cometchat_retries_are_deduplicated(tenant: TenantSinks) -> None:

@@ -1,0 +1,1 @@
+"""`hipaachat trail`: who saw what about one clinical reference, proven against the archive."""
