@@ -138,7 +138,7 @@ class Monitoring(pulumi.ComponentResource):
                 lambda a: docs.dashboard_body(args.region, tid, a[0], a[1], a[2], METRIC_NAMESPACE, indexed)),
             opts=child)
         self.register_outputs({"topic_arn": self.topic.arn, "tamper_rule": self.tamper_rule.name,
-                               "alarms": [a.name for a in self.alarms.values()], "dashboard": self.dashboard.dashboard_name})
+                               "alarms": [f"{prefix}-{kind}" for kind in self.alarms], "dashboard": self.dashboard.dashboard_name})
 
 
 def watch(tenant: "Tenant", tenant_id: str, stack: str, region: str, settings: "StackSettings",
