@@ -105,6 +105,8 @@ def _outputs_for(typ: str, name: str, inputs: Mapping[str, Any], region: str) ->
         return f"mock-{name}", {"appId": f"mock-{name}", "region": inputs.get("region")}
     if typ.startswith("pulumi-python:dynamic/"):
         return f"mock-{name}", {}
+    if "arn" in inputs:  # an input naming another resource (an EventBridge target, a topic policy) stays as given
+        return f"{name}-id", {}
     return f"{name}-id", {"arn": f"arn:aws:mock:{region}:{acct}:{name}"}
 
 
