@@ -79,3 +79,14 @@ ENVIRONMENT_DEFAULTS: dict[Literal["prototype", "production"] | str, ResolvedThr
     "prototype": ResolvedThresholds(silence_hours=72, function_errors=5, throttles=5, api_5xx=5, auth_failures=50,
                                     period_minutes=5),
 }
+
+
+def oncall_problem(environment: str, oncall: OnCall | None) -> str | None:
+    """Why these settings cannot deploy: production must say who is paged (None = fine).
+
+    Checked by the CLI (bad input, exit 2) and the program, not by the settings model: the policy
+    pack reads the same settings and judges the deployed alarms, not the stack file.
+    """
+    if environment == "production" and oncall is None:
+        return f"config.{ONCALL_KEY}: a production stack must say who is paged; add e.g. {ONCALL_EXAMPLE}"
+    return None

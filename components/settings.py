@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from components.monitoring_settings import ONCALL_EXAMPLE, OnCall, Thresholds
+from components.monitoring_settings import OnCall, Thresholds
 
 NAMESPACE = "hipaachat"
 DEFAULT_RETENTION_DAYS = 2192  # 6 years: 45 CFR 164.316(b)(2)(i), applied to audit evidence.
@@ -91,16 +91,10 @@ class StackSettings(BaseModel):
     name_prefix: str = Field("hipaachat", alias="namePrefix", pattern=r"^[a-z][a-z0-9-]{1,20}$")
     # The residencies this stack may hold (a residency shard such as `production-eu`); None = any.
     residencies: list[ResidencyCode] | None = Field(None, min_length=1)
-    # Who is paged and when (components.monitoring_settings); production must name `oncall`.
-    oncall: OnCall | None = Field(None, validate_default=True)
+    # Who is paged and when (components.monitoring_settings); the CLI and the program refuse a
+    # production stack without `oncall` (monitoring_settings.oncall_problem).
+    oncall: OnCall | None = None
     monitoring: Thresholds = Field(default_factory=Thresholds)
-
-    @field_validator("oncall")
-    @classmethod
-    def _oncall_in_production(cls, value: OnCall | None, info: ValidationInfo) -> OnCall | None:
-        if value is None and info.data.get("environment") == "production":
-            raise ValueError(f"a production stack must say who is paged; add e.g. {ONCALL_EXAMPLE}")
-        return value
 
     @field_validator("regions", mode="before")
     @classmethod

@@ -33,7 +33,7 @@ def test_production_without_oncall_is_bad_input_naming_file_key_and_example(proj
     result = _plan(project_copy)
     assert result.returncode == 2, result.stderr
     assert result.stdout == ""
-    assert "stacks/environments/production.yaml" in result.stderr
+    assert "stacks/Pulumi.production.yaml" in result.stderr and "stacks/environments/production.yaml" in result.stderr
     assert "config.hipaachat:oncall:" in result.stderr and "email: [oncall@example.org]" in result.stderr
 
 
