@@ -11,6 +11,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from scripts.audit.monitoring_models import MonitoringEvidence
+
 SCHEMA_VERSION = "1.0"
 
 ControlStatus = Literal["pass", "fail", "waived", "advisory", "not_applicable"]
@@ -193,6 +195,7 @@ class TenantEvidence(_Model):
     roles: list[RoleEvidence]
     baa: BaaEvidence | None
     cometchat: CometChatEvidence
+    monitoring: MonitoringEvidence | None = Field(None, description="alarms, tamper rule, topic, subscriptions")
     waivers: list[WaiverEvidence]
     promotions: list[PromotionEvidence]
 
