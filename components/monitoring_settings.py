@@ -7,7 +7,7 @@ environment (a prototype is quiet for days, production is not) and a stack may o
 
 from __future__ import annotations
 
-from typing import Literal
+import re
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -30,8 +30,6 @@ class OnCall(BaseModel):
 
     @model_validator(mode="after")
     def _endpoints(self) -> "OnCall":
-        import re
-
         bad = [e for e in self.email if not re.match(_EMAIL, e)] + [u for u in self.https if not re.match(_HTTPS, u)]
         if bad:
             raise ValueError(f"{len(bad)} endpoint(s) are not an email address / https:// URL; e.g. {ONCALL_EXAMPLE}")
@@ -71,7 +69,7 @@ class ResolvedThresholds(BaseModel):
     period_minutes: int
 
 
-ENVIRONMENT_DEFAULTS: dict[Literal["prototype", "production"] | str, ResolvedThresholds] = {
+ENVIRONMENT_DEFAULTS: dict[str, ResolvedThresholds] = {
     # Production clinics message every working day: 12 silent hours is an outage, not a weekend.
     "production": ResolvedThresholds(silence_hours=12, function_errors=1, throttles=1, api_5xx=1, auth_failures=10,
                                      period_minutes=5),

@@ -11,6 +11,7 @@ update. A value that is unknown and has no dependency is left to the update phas
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
@@ -21,7 +22,7 @@ from policies.hipaa.contracts import BUCKETS, KMS_KEY, LOG_GROUP
 from policies.hipaa.enforcement import Scope
 from policies.hipaa.framework import StackReport, stack_rule
 from policies.hipaa.stack_view import StackView
-from policies.hipaa.values import UNKNOWN, contains_unknown, strings
+from policies.hipaa.values import UNKNOWN, strings
 
 GATE = Scope.PRODUCTION_GATE
 TOPIC = "aws:sns/topic:Topic"
@@ -47,10 +48,31 @@ def _deps(resource: PolicyResource, prop: str, types: Iterable[str] | None = Non
     return [d for d in resource.property_dependencies.get(prop, []) if wanted is None or d.resource_type in wanted]
 
 
-def _targets(view: StackView, resource: PolicyResource, props: Iterable[str]) -> tuple[list[PolicyResource], bool]:
+class _Index:
+    """The stack's monitoring resources grouped once per rule run (linear in the stack, not per tenant)."""
+
+    def __init__(self, view: StackView) -> None:
+        self.view = view
+        self.topic_by_arn = {arn: t for t in view.of_type(TOPIC) if isinstance(arn := view.props(t).get("arn"), str)}
+        self.by_owner: dict[str | None, dict[str, list[PolicyResource]]] = defaultdict(lambda: defaultdict(list))
+        for r in view.of_type(ALARM, EVENT_RULE, LAMBDA, KMS_KEY, LOG_GROUP, *BUCKETS):
+            self.by_owner[view.owner(r.urn)][r.resource_type].append(r)
+        self.targets_of: dict[str, list[PolicyResource]] = defaultdict(list)
+        rule_by_name = {n: r for r in view.of_type(EVENT_RULE) if isinstance(n := view.props(r).get("name"), str)}
+        for target in view.of_type(EVENT_TARGET):
+            rules = {r.urn: r for r in _deps(target, "rule", [EVENT_RULE])}
+            if (named := rule_by_name.get(view.props(target).get("rule"))) is not None:
+                rules[named.urn] = named
+            for urn in rules:
+                self.targets_of[urn].append(target)
+
+    def owned(self, tenant: str, *types: str) -> list[PolicyResource]:
+        return [r for t in types for r in self.by_owner.get(tenant, {}).get(t, [])]
+
+
+def _targets(index: _Index, resource: PolicyResource, props: Iterable[str]) -> tuple[list[PolicyResource], bool]:
     """The SNS topics `props` of `resource` point at, and whether some value is still unknown."""
-    topics = {t.urn: t for t in view.of_type(TOPIC)}
-    by_arn = {view.props(t).get("arn"): t for t in topics.values()}
+    view, by_arn = index.view, index.topic_by_arn
     found: dict[str, PolicyResource] = {}
     unknown = False
     for prop in props:
@@ -65,15 +87,13 @@ def _targets(view: StackView, resource: PolicyResource, props: Iterable[str]) ->
     return list(found.values()), unknown
 
 
-def _rule_targets(view: StackView, rule: PolicyResource) -> tuple[list[PolicyResource], bool]:
-    name = view.props(rule).get("name")
+def _rule_targets(index: _Index, rule: PolicyResource) -> tuple[list[PolicyResource], bool]:
     found: list[PolicyResource] = []
     unknown = False
-    for target in view.of_type(EVENT_TARGET):
-        if rule in _deps(target, "rule") or (isinstance(name, str) and view.props(target).get("rule") == name):
-            topics, pending = _targets(view, target, ["arn"])
-            found += topics
-            unknown |= pending
+    for target in index.targets_of.get(rule.urn, []):
+        topics, pending = _targets(index, target, ["arn"])
+        found += topics
+        unknown |= pending
     return found, unknown
 
 
@@ -93,24 +113,25 @@ def _encrypted(view: StackView, topic: PolicyResource) -> bool | None:
             "notifying an encrypted topic of its own.", severity=Severity.HIGH, scope=GATE)
 def tenant_watched(view: StackView, ctx: PackContext, report: StackReport) -> None:
     """45 CFR 164.308(a)(1)(ii)(D), 164.308(a)(6), 164.312(b): a silent or attacked pipeline pages someone."""
-    watched = {view.owner(f.urn) for f in view.of_type(LAMBDA)} - {None}
-    for tenant in sorted(watched):
+    index = _Index(view)
+    watched = sorted(t for t, kinds in index.by_owner.items() if t is not None and kinds.get(LAMBDA))
+    for tenant in watched:
         urn = view.tenants[tenant].urn
-        alarms = [a for a in view.of_type(ALARM) if view.owner(a.urn) == tenant]
-        rules = [r for r in view.of_type(EVENT_RULE) if view.owner(r.urn) == tenant and _watches_cloudtrail(view, r)]
+        alarms = index.owned(tenant, ALARM)
+        rules = [r for r in index.owned(tenant, EVENT_RULE) if _watches_cloudtrail(view, r)]
         for kind, recognise in REQUIRED_ALARMS.items():
             matching = [a for a in alarms if recognise(view.props(a))]
             if not matching:
                 report(f"tenant {tenant} has no {kind} alarm; add it (components.monitoring){ctx.environment_note()}",
                        urn)
                 continue
-            _check_notifies(view, tenant, f"{kind} alarm", matching, lambda a: _targets(view, a, ["alarmActions"]),
+            _check_notifies(view, tenant, f"{kind} alarm", matching, lambda a: _targets(index, a, ["alarmActions"]),
                             report)
         if not rules:
             report(f"tenant {tenant} has no evidence-tamper rule (EventBridge on CloudTrail calls to its key, buckets, "
                    f"log group and roles); add it (components.monitoring){ctx.environment_note()}", urn)
         else:
-            _check_notifies(view, tenant, "evidence-tamper rule", rules, lambda r: _rule_targets(view, r), report)
+            _check_notifies(view, tenant, "evidence-tamper rule", rules, lambda r: _rule_targets(index, r), report)
 
 
 def _check_notifies(view: StackView, tenant: str, what: str, resources: list[PolicyResource], targets: Any,
@@ -154,15 +175,16 @@ def own_tenant_only(view: StackView, ctx: PackContext, report: StackReport) -> N
             severity=Severity.HIGH, scope=GATE)
 def tamper_pattern_complete(view: StackView, ctx: PackContext, report: StackReport) -> None:
     """45 CFR 164.308(a)(6), 164.312(b): a call disabling the key or unlocking the archive is an incident."""
+    index = _Index(view)
     for rule in view.of_type(EVENT_RULE):
         tenant = view.owner(rule.urn)
         pattern = view.props(rule).get("eventPattern")
         if tenant is None or not _watches_cloudtrail(view, rule):
             continue
-        own = {"key": [r for r in view.of_type(KMS_KEY) if view.owner(r.urn) == tenant],
-               "audit archive bucket": [r for r in view.of_type(*BUCKETS) if view.owner(r.urn) == tenant
-                                        and "audit" in str(view.props(r).get("bucket") or r.name)],
-               "log group": [r for r in view.of_type(LOG_GROUP) if view.owner(r.urn) == tenant]}
+        own = {"key": index.owned(tenant, KMS_KEY),
+               "audit archive bucket": [r for r in index.owned(tenant, *BUCKETS)
+                                        if "audit" in str(view.props(r).get("bucket") or r.name)],
+               "log group": index.owned(tenant, LOG_GROUP)}
         if pattern is UNKNOWN:
             named = {d.urn for d in _deps(rule, "eventPattern")}
             missing = [kind for kind, rs in own.items() if rs and not any(r.urn in named for r in rs)]
@@ -193,7 +215,7 @@ def topic_protected(view: StackView, ctx: PackContext, report: StackReport) -> N
     for policy in view.of_type(TOPIC_POLICY):
         tenant = view.owner(policy.urn)
         document = view.props(policy).get("policy")
-        if tenant is None or not isinstance(document, str) or contains_unknown(document):
+        if tenant is None or not isinstance(document, str):  # unknown at preview: the update decides
             continue
         for statement in _statements(document):
             if statement.get("Effect") != "Allow":
