@@ -76,6 +76,16 @@ def key_policy(account_id: str, region: str, tenant_id: str, log_group_name: str
                 "kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:{region}:{account_id}:log-group:{log_group_name}",
             }},
         },
+        {
+            # The tenant's alarm topic is encrypted under this key: its publishers (this account's
+            # CloudWatch alarms and EventBridge rules, components.monitoring) need a data key.
+            "Sid": "TenantAlarmTopicPublishers",
+            "Effect": "Allow",
+            "Principal": {"Service": ["cloudwatch.amazonaws.com", "events.amazonaws.com"]},
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+            "Resource": "*",
+            "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+        },
     ]
     return _doc(*statements)
 

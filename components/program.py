@@ -13,6 +13,7 @@ import pulumi
 from components.catalog import catalog_dir, load_catalog
 from components.ci_identity import CiIdentity, ci_settings
 from components.lifecycle import deploys
+from components.monitoring_settings import oncall_problem
 from components.settings import NAMESPACE, StackSettings
 from components.tenant import Tenant, TenantArgs
 
@@ -26,7 +27,10 @@ def stack_settings() -> StackSettings:
         raw = config.get(key)
         if raw is not None:
             values[f"{NAMESPACE}:{key}"] = raw
-    return StackSettings.from_config(values)
+    settings = StackSettings.from_config(values)
+    if (problem := oncall_problem(settings.environment, settings.oncall)) is not None:
+        raise pulumi.RunError(f"stack {pulumi.get_stack()}: {problem}")
+    return settings
 
 
 def deploy_stack(project_dir: Path) -> dict[str, Tenant]:

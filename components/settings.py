@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from components.cometchat.tuning import ClientTuning
+from components.monitoring_settings import OnCall, Thresholds
 
 NAMESPACE = "hipaachat"
 DEFAULT_RETENTION_DAYS = 2192  # 6 years: 45 CFR 164.316(b)(2)(i), applied to audit evidence.
@@ -91,6 +92,10 @@ class StackSettings(BaseModel):
     name_prefix: str = Field("hipaachat", alias="namePrefix", pattern=r"^[a-z][a-z0-9-]{1,20}$")
     # The residencies this stack may hold (a residency shard such as `production-eu`); None = any.
     residencies: list[ResidencyCode] | None = Field(None, min_length=1)
+    # Who is paged and when (components.monitoring_settings); the CLI and the program refuse a
+    # production stack without `oncall` (monitoring_settings.oncall_problem).
+    oncall: OnCall | None = None
+    monitoring: Thresholds = Field(default_factory=Thresholds)
 
     @field_validator("regions", mode="before")
     @classmethod

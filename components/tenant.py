@@ -26,6 +26,7 @@ from components.lifecycle import deploys, evidence_until
 from components.cometchat.providers import CometChatConnection
 from components.log_sinks import AuditSinks, AuditSinksArgs
 from components.messaging import Messaging, MessagingArgs
+from components.monitoring import watch
 from components.settings import StackSettings, naming_scope
 from components.tags import TENANT_TYPE, tenant_tags
 from components.templates import TemplateStore, TemplateStoreArgs
@@ -134,6 +135,7 @@ class Tenant(pulumi.ComponentResource):
             secret_arn=credentials.secret.arn,
             template_bucket_arn=templates.store.bucket.arn,
         )
+        self.monitoring = watch(self, spec.id, names, region.aws_region, settings, account_id, tags("monitoring"))
         self.register_outputs({
             **outputs,
             "credentials_secret_arn": credentials.secret.arn,
@@ -153,7 +155,8 @@ def _provider_args(settings: StackSettings, aws_region: str) -> dict:
     endpoint = settings.aws_endpoint
     if endpoint is None:
         return args
-    services = ("apigatewayv2", "logs", "iam", "kms", "lambda", "s3", "secretsmanager", "sts")
+    services = ("apigatewayv2", "logs", "iam", "kms", "lambda", "s3", "secretsmanager", "sts", "sns", "cloudwatch",
+                "events")
     return {
         **args,
         "access_key": endpoint.access_key,

@@ -10,6 +10,9 @@ from scripts.engine.capture import run_program
 from scripts.engine.models import CapturedResource, tenant_owners
 from scripts.project import Project, load_stack
 
+# A production stack must name who is paged (hipaachat:oncall); the program refuses one that does not.
+ONCALL = {"hipaachat:oncall": '{"email": ["oncall@example.org"]}'}
+
 EVIDENCE = {("aws:kms/key:Key", "key"), ("aws:kms/alias:Alias", "key-alias"),
             ("aws:cloudwatch/logGroup:LogGroup", "audit"), ("aws:s3/bucket:Bucket", "audit-archive"),
             ("aws:iam/role:Role", "auditor"), ("aws:iam/rolePolicy:RolePolicy", "auditor-policy"),
@@ -24,7 +27,7 @@ def _run(root: Path, overrides: dict[str, str] | None = None) -> list[CapturedRe
 
 
 def test_production_retains_and_protects_the_whole_evidence_subtree(project_root):
-    resources = _run(project_root, {"hipaachat:environment": "production"})
+    resources = _run(project_root, {"hipaachat:environment": "production", **ONCALL})
     owner = tenant_owners(resources)
     for kind, part in EVIDENCE:
         found = [r for r in resources if r.type == kind and r.name == f"sunrise-clinic-{part}"]

@@ -17,6 +17,9 @@ from scripts.engine.capture import run_program
 from scripts.engine.models import CapturedResource, tenant_owners
 from scripts.project import Project, load_stack
 
+# A production stack must name who is paged (hipaachat:oncall); the program refuses one that does not.
+ONCALL = {"hipaachat:oncall": '{"email": ["oncall@example.org"]}'}
+
 KEY = "aws:kms/key:Key"
 BUCKET = "aws:s3/bucket:Bucket"
 TAGGABLE = {KEY, BUCKET, "aws:iam/role:Role", "aws:secretsmanager/secret:Secret",
@@ -181,7 +184,7 @@ def test_roles_trust_only_this_tenants_principals_and_grant_only_its_resources(r
 
 
 def test_production_protects_the_audit_evidence(project_root: Path) -> None:
-    resources = _run(project_root, "local", {"hipaachat:environment": "production"})
+    resources = _run(project_root, "local", {"hipaachat:environment": "production", **ONCALL})
     sinks = [r for r in resources if r.type in ("aws:cloudwatch/logGroup:LogGroup",
                                                  "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration")
              or r.name.endswith("-audit-archive") and r.type == BUCKET]
@@ -222,6 +225,6 @@ def test_cometchat_app_is_in_the_residency_region_and_its_keys_are_only_secrets(
 
 
 def test_production_refuses_to_replace_a_cometchat_app(project_root: Path) -> None:
-    resources = _run(project_root, "local", {"hipaachat:environment": "production"})
+    resources = _run(project_root, "local", {"hipaachat:environment": "production", **ONCALL})
     apps = [r for r in resources if r.type == "pulumi-python:dynamic/hipaachat:CometChatApp"]
     assert len(apps) == 3 and all(app.options.protect for app in apps)

@@ -36,6 +36,7 @@ def _m(cfr: list[str], fix: str, prowler: list[str] | None = None, checkov: list
 _ACCESS = ["164.308(a)(4)(i)", "164.312(a)(1)"]
 _AT_REST = ["164.312(a)(2)(iv)", "164.312(e)(2)(ii)"]
 _BAA = ["164.308(b)(1)", "164.314(a)(1)", "164.502(e)"]
+_MONITORING = ["164.308(a)(1)(ii)(D)", "164.308(a)(6)", "164.312(b)"]
 
 CONTROLS: dict[str, ControlMapping] = {
     "isolation-tenant-tag": _m(
@@ -135,6 +136,23 @@ CONTROLS: dict[str, ControlMapping] = {
     "production-trail-complete": _m(
         ["164.312(b)"], "Subscribe the tenant's webhook to message_sent, message_edited, message_deleted, "
         "message_delivery_receipt and message_read_receipt (components.cometchat.providers.webhook)."),
+    "monitoring-tenant-watched": _m(
+        _MONITORING, "Deploy the tenant's Monitoring part (components.monitoring): ingest errors, throttles, API 5xx, "
+        "auth-failure and silence alarms and the evidence-tamper rule, each notifying the tenant's own encrypted topic.",
+        prowler=["cloudwatch_log_metric_filter_authentication_failures",
+                 "cloudwatch_log_metric_filter_disable_or_scheduled_deletion_of_kms_cmk"],
+        aws_config=["cloudwatch-alarm-action-check"]),
+    "monitoring-own-tenant-only": _m(
+        _MONITORING + _ACCESS, "Point the tenant's alarms, rules and targets only at its own topic, function, API, key, "
+        "buckets, log group and roles; give the other tenant its own monitoring."),
+    "monitoring-tamper-pattern-complete": _m(
+        _MONITORING, "Build the tamper rule's event pattern from the tenant's own key, audit bucket and log group "
+        "(components.monitoring_documents.tamper_pattern).",
+        prowler=["cloudwatch_log_metric_filter_disable_or_scheduled_deletion_of_kms_cmk"]),
+    "monitoring-topic-protected": _m(
+        _MONITORING + ["164.312(a)(2)(iv)"], "Encrypt the alarm topic with the tenant's key (kms_master_key_id) and "
+        "let only cloudwatch.amazonaws.com and events.amazonaws.com of this account publish.",
+        prowler=["sns_topics_kms_encryption_at_rest_enabled"]),
     "notifications-email-sms-phi-free": _m(
         ["164.514(b)(2)", "164.502(b)", "164.312(e)(1)"], "Make the template a pointer, e.g. \"You have a new message "
         "in your care portal. Log in to view it.\" (placeholders: {{deep_link}}, {{app_name}})."),

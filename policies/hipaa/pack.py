@@ -28,6 +28,7 @@ from policies.hipaa import (  # noqa: F401  (importing a rule module registers i
     rules_gates,
     rules_isolation,
     rules_meta,
+    rules_monitoring,
     rules_notifications,
     rules_oidc,
     rules_residency,
@@ -44,7 +45,7 @@ from policies.hipaa.waiver_report import WAIVER_POLICY, encode
 
 PACK_NAME = "hipaachat-hipaa"
 # The order policies are listed (and run) in: the checklist a reviewer reads top to bottom.
-CATEGORY_ORDER = ("isolation", "residency", "encryption", "retention", "notifications", "ai", "production",
+CATEGORY_ORDER = ("isolation", "residency", "encryption", "retention", "monitoring", "notifications", "ai", "production",
                   "policy", "waivers")
 
 

@@ -55,6 +55,10 @@ def _print_summary(report: AuditReport, written: list[Path]) -> None:
             scopes = [x.scope for x in control.scopes if x.status == "fail"]
             out.print(f"  [red]FAIL[/] {escape(control.id)} {escape(control.title)}: {escape(', '.join(scopes[:5]))}"
                       f"{' and more' if len(scopes) > 5 else ''}", highlight=False, soft_wrap=True)
+    for tenant in report.tenants:  # nobody would be told: the runbook's first question
+        if tenant.monitoring is not None and tenant.monitoring.problems:
+            out.print(f"  [yellow]monitoring[/] {escape(tenant.id)}: {escape('; '.join(tenant.monitoring.problems))}",
+                      highlight=False, soft_wrap=True)
     for note in s.notes:
         out.print(f"[yellow]note:[/] {escape(note)}", highlight=False, soft_wrap=True)
     for path in written:
@@ -84,7 +88,8 @@ def audit(ctx: click.Context, stack: str | None, state_file: Path | None, tenant
     `pulumi stack export`) go to the policy pack in policies/hipaa over the Analyzer protocol,
     and each result is mapped to its 45 CFR 164.3xx control. The evidence also holds, per
     tenant: regions, key rotation, retention, notifications as a phone shows them (with PHI
-    lint), the role matrix declared and provisioned, BAA, CometChat app, waivers with days
+    lint), the role matrix declared and provisioned, BAA, CometChat app, monitoring (alarms,
+  tamper rule, topic, subscriptions as kind and domain; missing ones flagged), waivers with days
     left and promotion history; and secret hygiene (plain-text values that should be secrets,
     named by URN and property, never by value). Secrets are never decrypted or printed.
 

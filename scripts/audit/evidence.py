@@ -43,6 +43,7 @@ from scripts.audit.models import (
     WaiverRef,
     worst,
 )
+from scripts.audit.monitoring import monitoring_evidence
 from scripts.audit.scoping import Scope
 from scripts.audit.secrets import check as check_secrets
 from scripts.audit.tenants import TenantFacts
@@ -266,6 +267,6 @@ def _tenant(tenant_id: str, component: CapturedResource, resources: list[Capture
         cometchat_region=facts.declared_text("cometchatRegion"), resource_count=len(resources),
         resources=[r.urn for r in resources], status=worst(statuses), keys=facts.keys(),
         retention=facts.retention(), notifications=facts.notifications(), roles=facts.roles(), baa=facts.baa(),
-        cometchat=facts.cometchat(),
+        cometchat=facts.cometchat(), monitoring=monitoring_evidence(facts),
         waivers=[w for w in waivers if w.tenant == tenant_id or (w.urn and owner.get(w.urn) == tenant_id)],
         promotions=[p for p in promotions if tenant_id in p.tenant_sha256], trail=trail_evidence(facts))

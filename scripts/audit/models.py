@@ -12,6 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from scripts.audit.trail_model import TrailEvidence
+from scripts.audit.monitoring_models import MonitoringEvidence
 
 SCHEMA_VERSION = "1.0"
 
@@ -195,6 +196,7 @@ class TenantEvidence(_Model):
     roles: list[RoleEvidence]
     baa: BaaEvidence | None
     cometchat: CometChatEvidence
+    monitoring: MonitoringEvidence | None = Field(None, description="alarms, tamper rule, topic, subscriptions")
     waivers: list[WaiverEvidence]
     promotions: list[PromotionEvidence]
     trail: TrailEvidence | None = Field(

@@ -164,6 +164,8 @@ class PolicyPackProcess:
         wire = WireStack(resources)
         owner = tenant_owners(resources)
         packs = self._packs_for(len(resources))
+        for pack in packs:  # the engine tells the analyzer which phase it is in: preview or update
+            self._configure_stack(pack, dry_run=phase == "preview")
         shards: list[list[CapturedResource]] = [[] for _ in packs]
         slot = {tenant: i % len(packs) for i, tenant in enumerate(sorted(set(owner.values())))}
         for resource in resources:
@@ -224,10 +226,17 @@ class PolicyPackProcess:
             raise PolicyPackError(f"{self.pack_dir} is not a policy pack (no PulumiPolicy.yaml)")
 
     def _handshake(self, pack: PackProcess) -> None:
-        pack.call("ConfigureStack", pack.stub.ConfigureStack, proto.AnalyzerStackConfigureRequest(
-            stack=self.stack, project=self.project, organization="organization", dry_run=True,
-            config=self.stack_config))
+        self._configure_stack(pack, dry_run=True)  # an engine run starts with its preview
         pack.call("Configure", pack.stub.Configure, self._configure)
+
+    def _configure_stack(self, pack: PackProcess, *, dry_run: bool) -> None:
+        """ConfigureStack as the engine sends it for a phase (dry_run true at preview, false at update)."""
+        if pack.dry_run == dry_run:
+            return
+        pack.call("ConfigureStack", pack.stub.ConfigureStack, proto.AnalyzerStackConfigureRequest(
+            stack=self.stack, project=self.project, organization="organization", dry_run=dry_run,
+            config=self.stack_config))
+        pack.dry_run = dry_run
 
     def _env(self) -> dict[str, str]:
         return {**os.environ, **self.extra_env, "PULUMI_CONFIG": json.dumps(self.stack_config),

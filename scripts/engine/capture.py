@@ -81,13 +81,22 @@ def _outputs_for(typ: str, name: str, inputs: Mapping[str, Any], region: str) ->
     if typ == "aws:lambda/function:Function":
         fn = inputs.get("name") or name
         arn = f"arn:aws:lambda:{region}:{acct}:function:{fn}"
-        return fn, {"arn": arn, "invokeArn": f"arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{arn}/invocations"}
+        return fn, {"name": fn, "arn": arn, "invokeArn": f"arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{arn}/invocations"}
     if typ == "aws:apigatewayv2/api:Api":
         rid = f"{name[:6]}api0"
         return rid, {"apiEndpoint": f"https://{rid}.execute-api.{region}.amazonaws.com",
                      "executionArn": f"arn:aws:execute-api:{region}:{acct}:{rid}"}
     if typ == "aws:apigatewayv2/stage:Stage":
         return f"{name}-id", {"invokeUrl": f"https://{name[:6]}api0.execute-api.{region}.amazonaws.com/"}
+    if typ == "aws:sns/topic:Topic":
+        topic = inputs.get("name") or name
+        return f"arn:aws:sns:{region}:{acct}:{topic}", {"arn": f"arn:aws:sns:{region}:{acct}:{topic}"}
+    if typ == "aws:cloudwatch/metricAlarm:MetricAlarm":
+        alarm = inputs.get("name") or name
+        return alarm, {"arn": f"arn:aws:cloudwatch:{region}:{acct}:alarm:{alarm}"}
+    if typ == "aws:cloudwatch/eventRule:EventRule":
+        rule = inputs.get("name") or name
+        return rule, {"arn": f"arn:aws:events:{region}:{acct}:rule/{rule}"}
     if typ == "random:index/randomPassword:RandomPassword":
         # A placeholder of the requested shape; it is a secret output, so no report can show it.
         return f"{name}-id", {"result": "P" * int(inputs.get("length", 16))}
@@ -96,6 +105,8 @@ def _outputs_for(typ: str, name: str, inputs: Mapping[str, Any], region: str) ->
         return f"mock-{name}", {"appId": f"mock-{name}", "region": inputs.get("region")}
     if typ.startswith("pulumi-python:dynamic/"):
         return f"mock-{name}", {}
+    if "arn" in inputs:  # an input naming another resource (an EventBridge target, a topic policy) stays as given
+        return f"{name}-id", {}
     return f"{name}-id", {"arn": f"arn:aws:mock:{region}:{acct}:{name}"}
 
 

@@ -65,6 +65,8 @@ class PackProcess:
             [pack_interpreter(pack_dir), "-u", "-m", "pulumi.policy", "127.0.0.1:0", str(pack_dir)],
             cwd=pack_dir, env=dict(env), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self.answers = Answers()
+        # The phase last announced with ConfigureStack (None until the handshake).
+        self.dry_run: bool | None = None
 
     def connect(self, startup_timeout: float) -> None:
         """Wait for the port the pack prints and open a channel to it."""

@@ -28,6 +28,10 @@ SUMMARY_LABELS = {
     "pulumi-python:dynamic/hipaachat:CometChatRoles": "role matrix",
     "pulumi-python:dynamic/hipaachat:CometChatExtensions": "safeguards",
     "pulumi-python:dynamic/hipaachat:CometChatWebhook": "webhook",
+    "aws:sns/topic:Topic": "on-call topic",
+    "aws:cloudwatch/metricAlarm:MetricAlarm": "alarm",
+    "aws:cloudwatch/eventRule:EventRule": "tamper rule",
+    "aws:cloudwatch/dashboard:Dashboard": "dashboard",
 }
 
 

@@ -13,7 +13,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from components.files import STACK_FILE, read_yaml
+from components.monitoring_settings import oncall_problem
 from components.settings import SECRET_KEYS, NAMESPACE, StackSettings
+from components.settings import fleet_of as environment_of
 from scripts.project.environments import stack_drift
 from scripts.project.root import UNDECRYPTED, InputError, Project
 
@@ -81,6 +83,10 @@ def stack_config(project: Project, stack: str, raw: dict[str, Any]) -> StackConf
             for err in exc.errors())) from exc
     except json.JSONDecodeError as exc:
         raise InputError(f"{shown}: a {NAMESPACE}: value is not valid JSON/YAML ({exc})") from exc
+    if (problem := oncall_problem(settings.environment, settings.oncall)) is not None:
+        shared = environment_of(stack)
+        where = f" (set it in stacks/environments/{shared}.yaml, then `hipaachat stacks sync`)" if shared else ""
+        raise InputError(f"{shown}: {problem}{where}")
     return StackConfig(name=stack, values=values, secret_keys=frozenset(secret_keys), settings=settings,
                        warnings=tuple(warnings))
 
