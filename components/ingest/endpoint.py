@@ -18,6 +18,7 @@ import pulumi_aws as aws
 from components.ingest import policy
 
 HANDLER_FILE = Path(__file__).with_name("handler.py")
+OBJECT_LOCK_FILE = Path(__file__).with_name("object_lock.py")
 HANDLER_ENTRY = "handler.handle"
 RUNTIME = "python3.12"
 ROUTE_KEY = "POST /webhook"
@@ -52,6 +53,8 @@ class IngestEndpointArgs:
     """Secrets Manager secret holding `{"username", "password"}` of the webhook's Basic auth."""
     expected_app_id: pulumi.Input[str]
     """The tenant's CometChat app id: events of any other app are refused."""
+    object_lock_days: dict[str, int] | None = None
+    """Data type (messages, audit) -> Object Lock retain-until days per archived object (components.retention_plan)."""
     aws_endpoint_url: str | None = None
     """A custom AWS endpoint for the function's SDK calls (moto for the `local` stack)."""
 
@@ -91,6 +94,8 @@ class IngestEndpoint(pulumi.ComponentResource):
             "CREDENTIALS_SECRET_ARN": args.credentials_secret_arn,
             "EXPECTED_APP_ID": args.expected_app_id,
         }
+        for data_type, days in sorted((args.object_lock_days or {}).items()):
+            variables[f"RETAIN_{data_type.upper()}_DAYS"] = str(days)
         if args.aws_endpoint_url:
             variables["AWS_ENDPOINT_URL"] = args.aws_endpoint_url
         self.function = aws.lambda_.Function(
@@ -98,8 +103,13 @@ class IngestEndpoint(pulumi.ComponentResource):
             description=f"hipaachat {args.stack}/{tid}: CometChat webhook ingest",
             runtime=RUNTIME,
             handler=HANDLER_ENTRY,
-            # Only the handler ships: it needs nothing but the runtime's stdlib and boto3.
-            code=pulumi.AssetArchive({"handler.py": pulumi.FileAsset(str(HANDLER_FILE))}),
+            # Only the handler and its Object Lock helper ship: stdlib and boto3 suffice.
+            code=pulumi.AssetArchive({
+                "handler.py": pulumi.FileAsset(str(HANDLER_FILE)),
+                # The helper keeps its import path: empty package markers, not the project's packages.
+                "components/__init__.py": pulumi.StringAsset(""),
+                "components/ingest/__init__.py": pulumi.StringAsset(""),
+                "components/ingest/object_lock.py": pulumi.FileAsset(str(OBJECT_LOCK_FILE))}),
             role=self.role.arn,
             timeout=FUNCTION_TIMEOUT_S,
             memory_size=256,  # more memory = more CPU = shorter cold starts inside the 2 s window
