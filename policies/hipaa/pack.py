@@ -31,6 +31,7 @@ from policies.hipaa import (  # noqa: F401  (importing a rule module registers i
     rules_notifications,
     rules_residency,
     rules_retention,
+    rules_retention_floors,
     servicer,
 )
 from policies.hipaa.context import PackContext, load_context
