@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from components.retention_plan import retention_plan
 from components.catalog import CatalogError, load_catalog
+from components.retention_plan import retention_plan
 
 GOOD = """\
 id: {id}
