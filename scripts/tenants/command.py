@@ -139,7 +139,8 @@ def list_(ctx: click.Context, stack: str, fmt: str) -> None:
         table.add_column(column)
     for r in rows:
         table.add_row(r["id"], r["name"], r["residency"], r["cometchat_region"], r["aws_region"],
-                      str(r["messages_days"]), str(r["audit_log_days"]), r["baa"] or "[yellow]none[/]", "on" if r["ai"] else "off",
+                      str(r["messages_days"]), str(r["audit_log_days"]), r["baa"] or "[yellow]none[/]",
+                      "on" if r["ai"] else "off",
                       r["lifecycle"])
     Console().print(table)
 
@@ -229,7 +230,7 @@ def new(ctx: click.Context, stack: str, tenant_id: str, name: str | None, reside
 @click.argument("tenant_id")
 @click.option("--on", "on", type=click.DateTime(["%Y-%m-%d"]), default=None,
               help="The day the tenant stopped using the service (YYYY-MM-DD, not in the future; default today). "
-                   "Evidence is kept until this date + the tenant's audit-log retention.")
+                   "Evidence is kept until this date + the tenant's longest retention (floors included).")
 @click.pass_context
 def offboard(ctx: click.Context, stack: str, tenant_id: str, on: dt.datetime | None) -> None:
     """Offboard a tenant: keep only its evidence, for its whole retention.
@@ -262,8 +263,8 @@ def offboard(ctx: click.Context, stack: str, tenant_id: str, on: dt.datetime | N
     except OffboardError as exc:
         fail(str(exc))
     write_atomically(path, result.text)  # a reviewer never sees a half-edited tenant file
-    until = (f"until {result.kept_until} (offboarded_on + {result.tenant.retention.audit_log_days} days of "
-             f"audit-log retention)" if result.kept_until else "indefinitely (audit_log_days: 0 = never expire)")
+    until = (f"until {result.kept_until} (offboarded_on + its longest retention of any data type)"
+             if result.kept_until else "indefinitely (audit_days: 0 = never expire)")
     click.echo(f"{shown}: lifecycle.state offboarded, offboarded_on {result.tenant.lifecycle.offboarded_on}\n")
     click.echo("removed at the next `pulumi up`:")
     click.echo("".join(f"  - {part}\n" for part in result.removed))
