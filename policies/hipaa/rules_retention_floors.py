@@ -70,7 +70,7 @@ def floor_met(resource: ResourceView, ctx: PackContext, report: Report) -> None:
     "production-care-declared", "A production tenant declares where care is delivered, by whom, for whom.",
     severity=Severity.HIGH, scope=Scope.PRODUCTION_GATE, types={TENANT_TYPE})
 def care_declared(resource: ResourceView, ctx: PackContext, report: Report) -> None:
-    """45 CFR 164.316(b)(2)(i), 164.530(j): without `care:` only the stack minimum and HIPAA's six years apply,
+    """45 CFR 164.316(b)(2)(i): without `care:` only the stack minimum and HIPAA's six years apply,
     which may be years short of the jurisdiction's medical-record period."""
     if "retention" in resource.props and not isinstance(resource.props.get("care"), Mapping):
         report("the tenant file has no care:; add care: {jurisdiction: US-MA, provider_type: hospital, "
