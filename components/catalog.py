@@ -22,14 +22,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from components.files import TENANT_FILE, InputFileError, read_text
+from components.retention_floors import CLOUDWATCH_RETENTION_DAYS, Care
 from components.yaml_lines import LineIndex, load_with_lines
 
-# CloudWatch Logs accepts only these retention values; 0 means "never expire".
-CLOUDWATCH_RETENTION_DAYS = (
-    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
-    1096, 1827, 2192, 2557, 2922, 3288, 3653,
-)
-DEFAULT_AUDIT_LOG_DAYS = 2192
 VISIBILITY_SCOPES = ("own", "panel", "assigned", "care-team", "audit", "scheduling", "none")
 CHANNELS = ("push", "in_app", "email", "sms")
 # CometChat allows 25 roles per app and its built-in `default` role takes one slot.
@@ -43,16 +38,39 @@ class _Strict(BaseModel):
 
 
 class Retention(_Strict):
-    audit_log_days: int = Field(DEFAULT_AUDIT_LOG_DAYS, description="CloudWatch retention in days; 0 = never expire")
+    """Per data type retention, in days; each unset value is the tenant's floor (components.retention_floors).
 
-    @field_validator("audit_log_days")
+    `audit_log_days` is the old name of `audit_days` and keeps working.
+    """
+
+    messages_days: int | None = Field(None, ge=1, strict=True, description=(
+        "archived message events (clinical content, the medical record); unset = the floor"))
+    audit_days: int | None = Field(None, ge=0, strict=True, description=(
+        "index records, receipts and access events (HIPAA documentation); a CloudWatch value, 0 = never "
+        "expire; unset = the floor"))
+    audit_log_days: int | None = Field(None, ge=0, strict=True, description="old name of audit_days",
+                                       json_schema_extra={"deprecated": True})
+
+    @field_validator("audit_days", "audit_log_days")
     @classmethod
-    def _cloudwatch_value(cls, days: int) -> int:
-        if days != 0 and days not in CLOUDWATCH_RETENTION_DAYS:
+    def _cloudwatch_value(cls, days: int | None) -> int | None:
+        if days is not None and days != 0 and days not in CLOUDWATCH_RETENTION_DAYS:
             longer = [d for d in CLOUDWATCH_RETENTION_DAYS if d >= days]
             hint = f"use {longer[0]}" if longer else "use 3653 or 0 (never expire)"
             raise ValueError(f"{days} is not a CloudWatch Logs retention value; {hint} (6 years = 2192)")
         return days
+
+    @model_validator(mode="after")
+    def _one_name(self) -> "Retention":
+        if self.audit_days is not None and self.audit_log_days is not None:
+            raise ValueError("set audit_days only (audit_log_days is its old name)")
+        return self
+
+    @property
+    def configured(self) -> dict[str, int | None]:
+        """Data type -> the configured days (None = the floor)."""
+        audit = self.audit_days if self.audit_days is not None else self.audit_log_days
+        return {"messages": self.messages_days, "audit": audit}
 
 
 class Baa(_Strict):
@@ -120,6 +138,7 @@ class Tenant(_Strict):
     id: str
     name: str = Field(min_length=1, max_length=100)
     residency: str
+    care: Care | None = Field(None, description="where care is delivered, by whom, for whom; required in production")
     retention: Retention = Field(default_factory=Retention)
     baa: Baa | None = None
     features: Features = Field(default_factory=Features)

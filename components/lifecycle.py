@@ -1,8 +1,9 @@
 """What a tenant's lifecycle state deploys, and until when its evidence must be kept.
 
 One place for the dates so the program, `hipaachat plan` and `hipaachat tenants offboard`
-always agree: evidence is kept until `offboarded_on` + the tenant's audit-log retention
-(retention 0 = never expire = kept forever), and nothing here ever releases it on its own.
+always agree: evidence is kept until `offboarded_on` + the tenant's longest retention of any data
+type, floors included (components.retention_plan; audit_days 0 = never expire = kept forever),
+and nothing here ever releases it on its own.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import os
 from typing import Literal
 
 from components.catalog import Tenant
+from components.retention_plan import retention_plan
+from components.settings import StackSettings
 
 # The same override the policy pack honours, so tests (and rehearsals) can pick "today".
 TODAY_ENV = "HIPAACHAT_TODAY"
@@ -36,16 +39,19 @@ def today() -> dt.date:
         return dt.date.today()
 
 
-def evidence_until(tenant: Tenant) -> dt.date | None:
-    """The first day the evidence may be released; None while active or when kept forever."""
+def evidence_until(tenant: Tenant, settings: StackSettings | None = None) -> dt.date | None:
+    """The first day the evidence may be released; None while active or when kept forever.
+
+    `settings` (default: the shipped defaults) give the stack's minimum and floor rows.
+    """
     offboarded = tenant.lifecycle.offboarded_on
-    days = tenant.retention.audit_log_days
-    if offboarded is None or days == 0:
+    if offboarded is None:
         return None
-    return offboarded + dt.timedelta(days=days)
+    days = retention_plan(tenant, settings).longest_days
+    return None if days is None else offboarded + dt.timedelta(days=days)
 
 
-def deploys(tenant: Tenant, on: dt.date | None = None) -> Deploys:
+def deploys(tenant: Tenant, on: dt.date | None = None, settings: StackSettings | None = None) -> Deploys:
     """What the program registers for this tenant.
 
     A `released` tenant still deploys its evidence until the retention date: releasing early is
@@ -55,7 +61,7 @@ def deploys(tenant: Tenant, on: dt.date | None = None) -> Deploys:
     if state == "active":
         return "everything"
     if state == "released":
-        until = evidence_until(tenant)
+        until = evidence_until(tenant, settings)
         if until is not None and (on or today()) >= until:
             return "nothing"
     return "evidence"

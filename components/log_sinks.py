@@ -22,6 +22,11 @@ class AuditSinksArgs:
     log_group_name: str
     archive_bucket_name: str
     retention_days: int
+    """The log group's: the smallest CloudWatch value >= the audit period, 0 = never expire."""
+    lock_days: int
+    """The archive's default Object Lock days: covers the longest data type (components.retention_plan)."""
+    object_lock_days: dict[str, int]
+    """Data type -> the retain-until days the ingest sets on each archived object of that type."""
     key_arn: pulumi.Input[str]
     tags: dict[str, str]
     protect: bool
@@ -56,14 +61,12 @@ class AuditSinks(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
-        # Object Lock days: CloudWatch's 0 means "never expire"; Object Lock has no such value, so the
-        # archive then keeps the longest CloudWatch period (10 years) and policy can still compare them.
-        lock_days = args.retention_days or 3653
+        self.object_lock_days = dict(args.object_lock_days)
         aws.s3.BucketObjectLockConfiguration(
             f"{args.tenant_id}-audit-archive-lock",
             bucket=self.archive.bucket.id,
             object_lock_enabled="Enabled",
-            rule={"default_retention": {"mode": "COMPLIANCE", "days": lock_days}},
+            rule={"default_retention": {"mode": "COMPLIANCE", "days": args.lock_days}},
             opts=pulumi.ResourceOptions.merge(keep, pulumi.ResourceOptions(parent=self.archive)),
         )
         self.register_outputs({"log_group": self.log_group.name, "archive_bucket": self.archive.bucket.id})

@@ -90,6 +90,7 @@ class Messaging(pulumi.ComponentResource):
             archive_bucket=args.sinks.archive.bucket.id, archive_bucket_arn=args.sinks.archive.bucket.arn,
             key_arn=args.key_arn, credentials_secret_arn=webhook_secret.arn, expected_app_id=self.app.app_id,
             pseudonym_key_secret_arn=args.pseudonym_key_secret_arn,
+            object_lock_days=args.sinks.object_lock_days,
             aws_endpoint_url=settings.aws_endpoint.url if settings.aws_endpoint else None), opts=child)
         CometChatWebhook(f"{spec.id}-cometchat-webhook", CometChatWebhookArgs(
             tenant_id=spec.id, app_id=self.app.app_id, webhook_url=self.ingest.url, username=username,

@@ -49,7 +49,7 @@ def deploy_stack(project_dir: Path) -> dict[str, Tenant]:
             raise pulumi.RunError(f"{entry.path}: residency {spec.residency} is not one of this stack's "
                                   f"{NAMESPACE}:residencies {settings.residencies}; move the tenant to a "
                                   f"stack of its residency (hipaachat shards move {spec.id} --to STACK)")
-        if deploys(spec) == "nothing":
+        if deploys(spec, settings=settings) == "nothing":
             continue  # released after its retention date: the stack stops managing its evidence
         tenants[spec.id] = Tenant(spec.id, TenantArgs(spec=spec, settings=settings, stack=stack))
     pulumi.export("environment", settings.environment)

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from components.cometchat.tuning import ClientTuning
 from components.monitoring_settings import OnCall, Thresholds
+from components.retention_floors import Care, Floor, FloorRow, floors_for
 
 NAMESPACE = "hipaachat"
 DEFAULT_RETENTION_DAYS = 2192  # 6 years: 45 CFR 164.316(b)(2)(i), applied to audit evidence.
@@ -81,6 +82,8 @@ class StackSettings(BaseModel):
     environment: Environment = "prototype"
     regions: dict[str, Region] = Field(default_factory=lambda: dict(DEFAULT_REGIONS))
     retention_minimum_days: int = Field(DEFAULT_RETENTION_DAYS, alias="retentionMinimumDays", ge=1)
+    # Rows that replace or extend policies/hipaa/retention_floors.yaml for this stack (counsel reviews them).
+    retention_floors: list[FloorRow] = Field(default_factory=list, alias="retentionFloors")
     aws_endpoint: AwsEndpoints | None = Field(None, alias="awsEndpoint")
     cometchat: CometChatEndpoints = Field(default_factory=CometChatEndpoints)
     cometchat_plan: CometChatPlan = Field(default_factory=CometChatPlan, alias="cometchatPlan")
@@ -113,6 +116,10 @@ class StackSettings(BaseModel):
         if value is not None:
             ClientTuning.model_validate(value)
         return value
+
+    def floors(self, care: Care | None, minimum: int | None = None) -> dict[str, Floor]:
+        """The tenant's retention floors under this stack's minimum (or a stricter `minimum`) and rows."""
+        return floors_for(care, max(self.retention_minimum_days, minimum or 0), self.retention_floors)
 
     def region_for(self, residency: str) -> Region:
         return self.regions[residency]

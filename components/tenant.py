@@ -25,6 +25,7 @@ from components.keys import Keys, KeysArgs
 from components.lifecycle import deploys, evidence_until
 from components.cometchat.providers import CometChatConnection
 from components.log_sinks import AuditSinks, AuditSinksArgs
+from components.retention_plan import retention_plan
 from components.messaging import Messaging, MessagingArgs
 from components.monitoring import watch
 from components.settings import StackSettings, naming_scope
@@ -56,8 +57,9 @@ class Tenant(pulumi.ComponentResource):
         region = settings.region_for(spec.residency)
         production = settings.environment == "production"
         # An offboarded tenant keeps only its evidence subtree (components.lifecycle).
-        active = deploys(spec) == "everything"
-        until = evidence_until(spec)
+        active = deploys(spec, settings=settings) == "everything"
+        until = evidence_until(spec, settings)
+        kept = retention_plan(spec, settings)
         # The tenant's declared facts ride on the component's inputs: policies read them here
         # (BAA, features, templates, retention) and compare them with what is actually deployed.
         super().__init__(TENANT_TYPE, name, {
@@ -67,7 +69,11 @@ class Tenant(pulumi.ComponentResource):
             "environment": settings.environment,
             "awsRegion": region.aws_region,
             "cometchatRegion": region.cometchat_region,
-            "retentionDays": spec.retention.audit_log_days,
+            "retentionDays": kept.by_type["audit"].kept,
+            # Declared care and retention per data type: the pack recomputes the floors and compares.
+            "care": spec.care.model_dump() if spec.care else None,
+            "retention": {t: {"configured": k.configured, "kept": k.kept, "lockDays": k.lock_days}
+                          for t, k in kept.by_type.items()},
             "baa": spec.baa.model_dump(mode="json") if spec.baa else None,
             "features": spec.features.model_dump(),
             "notifications": spec.notifications.model_dump(),
@@ -99,7 +105,8 @@ class Tenant(pulumi.ComponentResource):
         self.sinks = AuditSinks(f"{spec.id}-audit-sinks", AuditSinksArgs(
             tenant_id=spec.id, log_group_name=log_group_name,
             archive_bucket_name=bucket_name(settings.name_prefix, names, spec.id, "audit"),
-            retention_days=spec.retention.audit_log_days, key_arn=key_arn, tags=tags("audit"),
+            retention_days=kept.log_group_days, lock_days=kept.bucket_default_days,
+            object_lock_days={t: k.lock_days for t, k in kept.by_type.items()}, key_arn=key_arn, tags=tags("audit"),
             protect=production), opts=child)
         outputs: dict[str, pulumi.Input] = {
             "key_arn": key_arn,

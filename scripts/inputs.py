@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from components.care_check import care_issues
 from components.catalog import CatalogError, catalog_dir, load_catalog
 from policies.hipaa.waivers import read_waiver_file, waiver_path
 from scripts.project import InputError, Project, StackConfig, load_stack
@@ -27,6 +28,10 @@ def validate_inputs(project: Project, stack: str) -> tuple[StackConfig, list[Pat
         entries = load_catalog(catalog_dir(project.root, stack), display_root=project.root)
     except CatalogError as exc:
         raise InputError(str(exc)) from exc
+    unknown_care = care_issues(entries, config.settings.retention_floors,
+                               {e.tenant.id: project.relative(e.path) for e in entries})
+    if unknown_care:
+        raise InputError(str(CatalogError(unknown_care)))
     # A residency shard (hipaachat:residencies) holds only its residencies; the program refuses the rest.
     misplaced = [f"{project.relative(e.path)}: residency: {e.tenant.residency} is not one of stack {stack}'s "
                  f"hipaachat:residencies; move it with `hipaachat shards move {e.tenant.id} --to STACK`"

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from components.catalog import CatalogError, load_catalog
+from components.retention_plan import retention_plan
 
 GOOD = """\
 id: {id}
@@ -55,7 +56,9 @@ def test_defaults_are_the_safe_ones(tmp_path: Path) -> None:
         "retention:\n  audit_log_days: 2192\n", "")
     write(tmp_path, "quiet-clinic", text)
     tenant = load_catalog(tmp_path)[0].tenant
-    assert tenant.retention.audit_log_days == 2192
+    # Unset retention is the floor (components.retention_plan), never a number below it.
+    assert tenant.retention.configured == {"messages": None, "audit": None}
+    assert retention_plan(tenant).by_type["audit"].kept == 2192
     assert tenant.features.ai is False
 
 

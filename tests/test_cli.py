@@ -95,6 +95,15 @@ def test_tenants_new_scaffolds_a_valid_tenant_and_refuses_reuse(project_copy: Pa
     assert run("tenants", "validate", "--stack", "local", cwd=project_copy).returncode == 0
     again = run("tenants", "new", "--stack", "local", "river-clinic", cwd=project_copy)
     assert again.returncode == 2 and "never reused" in again.stderr
+    cared = run("tenants", "new", "--stack", "local", "bay-hospital", "--jurisdiction", "US-MA", "--provider-type",
+                "hospital", "--serves-minors", cwd=project_copy)
+    assert cared.returncode == 0, cared.stderr
+    text = (project_copy / "stacks" / "tenants" / "local" / "bay-hospital.yaml").read_text()
+    assert "  jurisdiction: US-MA\n  provider_type: hospital\n  serves_minors: true\n" in text
+    unknown = run("tenants", "new", "--stack", "local", "far-clinic", "--jurisdiction", "US-ZZ", "--provider-type",
+                  "clinic", cwd=project_copy)
+    assert unknown.returncode == 2 and "known jurisdictions" in unknown.stderr and "retention_floors.yaml" in unknown.stderr
+    assert not (project_copy / "stacks" / "tenants" / "local" / "far-clinic.yaml").exists()
     bad = run("tenants", "new", "--stack", "local", "River_Clinic", cwd=project_copy)
     assert bad.returncode == 2 and "lowercase" in bad.stderr
     assert not (project_copy / "stacks" / "tenants" / "local" / "River_Clinic.yaml").exists()

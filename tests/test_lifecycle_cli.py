@@ -173,6 +173,26 @@ def test_a_residency_change_is_refused(exported, project_copy, tmp_path):
     assert code == 1 and moved["tenant"] == "sunrise-clinic" and "us-east-2" in moved["message"]
 
 
+def test_lowering_a_deployed_retention_is_refused(exported, project_root, tmp_path):
+    def kept_longer(resource):
+        if resource["type"] == "hipaachat:index:Tenant" and resource["inputs"].get("tenantId") == "sunrise-clinic":
+            resource["inputs"]["retention"]["messages"]["kept"] = 9000
+    code, report = plan_json(project_root, "--no-policies", "--state",
+                             str(edited_state(exported, tmp_path, kept_longer)))
+    assert code == 1 and blocking(report) == {("lifecycle-retention-lowered", "sunrise-clinic")}
+    [lowered] = [v for v in report["violations"] if v["policy"] == "lifecycle-retention-lowered"]
+    assert "retention.messages_days of sunrise-clinic would drop from 9000 days to 7305 days" in lowered["message"]
+    assert "COMPLIANCE" in lowered["message"] and "restore retention.messages_days: 9000" in lowered["message"]
+
+    # A state from before per-type retention recorded only the audit days; raising them is fine.
+    def older_state(resource):
+        if resource["type"] == "hipaachat:index:Tenant":
+            resource["inputs"].pop("retention", None)
+            resource["inputs"]["retentionDays"] = 3653 if "lotus" in resource["urn"] else 731
+    code, report = plan_json(project_root, "--no-policies", "--state", str(edited_state(exported, tmp_path, older_state)))
+    assert code == 1 and blocking(report) == {("lifecycle-retention-lowered", "lotus-health")}
+
+
 def test_release_is_explicit_and_only_after_the_retention_date(exported, project_copy):
     path = project_copy / "stacks/tenants/local/lotus-health.yaml"
     path.write_text(path.read_text() + "lifecycle:\n  state: offboarded\n  offboarded_on: 2020-01-01\n")

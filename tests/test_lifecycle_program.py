@@ -56,7 +56,7 @@ def test_an_offboarded_tenant_keeps_only_evidence_and_its_key_forgets_the_operat
     assert "TenantOperatorUse" not in sids and "TenantAuditorRead" in sids
     [tenant] = [r for r in mine if r.type == "hipaachat:index:Tenant"]
     assert tenant.inputs["lifecycle"] == {"state": "offboarded", "offboardedOn": "2026-10-01",
-                                          "evidenceUntil": "2033-10-01"}  # 2557 days of retention
+                                          "evidenceUntil": "2036-10-01"}  # 3653 days: DE's 10-year floor
     # The other tenants are untouched.
     assert any(r.type == "pulumi-python:dynamic/hipaachat:CometChatApp" and owner[r.urn] == "sunrise-clinic"
                for r in resources)

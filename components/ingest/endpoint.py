@@ -19,8 +19,8 @@ from components.ingest import policy
 from components.ingest.correlation import KEY_SECRET_ENV
 
 HANDLER_FILE = Path(__file__).with_name("handler.py")
-# The handler imports correlation.py from the zip's root; nothing else ships.
 CORRELATION_FILE = Path(__file__).with_name("correlation.py")
+OBJECT_LOCK_FILE = Path(__file__).with_name("object_lock.py")
 HANDLER_ENTRY = "handler.handle"
 RUNTIME = "python3.12"
 ROUTE_KEY = "POST /webhook"
@@ -57,6 +57,8 @@ class IngestEndpointArgs:
     """The tenant's CometChat app id: events of any other app are refused."""
     pseudonym_key_secret_arn: pulumi.Input[str]
     """Secrets Manager secret holding the tenant's HMAC key for subject pseudonyms (components.audit_trail)."""
+    object_lock_days: dict[str, int] | None = None
+    """Data type (messages, audit) -> Object Lock retain-until days per archived object (components.retention_plan)."""
     aws_endpoint_url: str | None = None
     """A custom AWS endpoint for the function's SDK calls (moto for the `local` stack)."""
 
@@ -98,6 +100,8 @@ class IngestEndpoint(pulumi.ComponentResource):
             "EXPECTED_APP_ID": args.expected_app_id,
             KEY_SECRET_ENV: args.pseudonym_key_secret_arn,
         }
+        for data_type, days in sorted((args.object_lock_days or {}).items()):
+            variables[f"RETAIN_{data_type.upper()}_DAYS"] = str(days)
         if args.aws_endpoint_url:
             variables["AWS_ENDPOINT_URL"] = args.aws_endpoint_url
         self.function = aws.lambda_.Function(
@@ -105,9 +109,14 @@ class IngestEndpoint(pulumi.ComponentResource):
             description=f"hipaachat {args.stack}/{tid}: CometChat webhook ingest",
             runtime=RUNTIME,
             handler=HANDLER_ENTRY,
-            # Only the handler and its correlation module ship: stdlib and boto3 only.
-            code=pulumi.AssetArchive({"handler.py": pulumi.FileAsset(str(HANDLER_FILE)),
-                                      "correlation.py": pulumi.FileAsset(str(CORRELATION_FILE))}),
+            # Only the handler and its two helpers ship (stdlib and boto3 suffice); the helpers keep their
+            # import path under empty package markers, not the project's packages.
+            code=pulumi.AssetArchive({
+                "handler.py": pulumi.FileAsset(str(HANDLER_FILE)),
+                "components/__init__.py": pulumi.StringAsset(""),
+                "components/ingest/__init__.py": pulumi.StringAsset(""),
+                "components/ingest/correlation.py": pulumi.FileAsset(str(CORRELATION_FILE)),
+                "components/ingest/object_lock.py": pulumi.FileAsset(str(OBJECT_LOCK_FILE))}),
             role=self.role.arn,
             timeout=FUNCTION_TIMEOUT_S,
             memory_size=256,  # more memory = more CPU = shorter cold starts inside the 2 s window

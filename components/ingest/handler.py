@@ -9,9 +9,8 @@ PHI stays where access is narrowest (minimum necessary, 45 CFR 164.502(b)). The 
 `hipaachat:indexed=false` until that record is written, so a delivery that died between the two
 writes is completed by the retry instead of lost; the role reads tags, never content.
 
-Stdlib and boto3 only, in one module: it runs in Lambda's runtime and is zipped alone, so frozen
-dataclasses stand in for the project's pydantic models. Operational logs carry outcome, trigger
-and event id only: never a credential, a header or message content.
+Stdlib and boto3 only (zipped with its Object Lock helper alone), so frozen dataclasses stand in
+for pydantic models. Logs carry outcome, trigger and event id only: never a credential or content.
 """
 
 import base64
@@ -31,10 +30,8 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-try:  # in Lambda the zip's root holds handler.py and correlation.py side by side
-    from components.ingest import correlation
-except ModuleNotFoundError:
-    import correlation  # type: ignore[no-redef]
+from components.ingest import correlation  # shipped in the zip too (IngestEndpoint)
+from components.ingest.object_lock import object_lock_args  # shipped in the zip too (IngestEndpoint)
 
 LOGGER = logging.getLogger("hipaachat.ingest")
 LOGGER.setLevel(logging.INFO)
@@ -286,7 +283,7 @@ def _claim_archive(config: IngestConfig, key: str, body: bytes, envelope: Envelo
         _client("s3").put_object(
             Bucket=config.archive_bucket, Key=key, Body=body, ContentType="application/json", IfNoneMatch="*",
             ServerSideEncryption="aws:kms", SSEKMSKeyId=config.kms_key_id, ChecksumAlgorithm="SHA256",
-            Tagging=f"{INDEXED_TAG}=false",
+            Tagging=f"{INDEXED_TAG}=false", **object_lock_args(envelope.trigger, received),
             Metadata={"trigger": envelope.trigger, "event-id": event_id, "received-at": received.isoformat()})
     except ClientError as exc:
         if _error_code(exc) in {"PreconditionFailed", "412"}:

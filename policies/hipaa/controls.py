@@ -116,6 +116,15 @@ CONTROLS: dict[str, ControlMapping] = {
         ["164.312(b)", "164.312(c)(1)", "164.316(b)(2)(i)"], "Enable Object Lock on the audit archive with a "
         "COMPLIANCE default retention at or above the minimum days.",
         prowler=["s3_bucket_object_lock"], checkov=["CKV_AWS_143"], aws_config=["s3-bucket-default-lock-enabled"]),
+    "retention-floor-met": _m(
+        ["164.316(b)(2)(i)"], "Raise the tenant file's retention.messages_days / retention.audit_days "
+        "to the floor the finding names (or remove it: unset means the floor)."),
+    "retention-archive-covers-floors": _m(
+        ["164.312(c)(1)", "164.316(b)(2)(i)"], "Set the audit archive's Object Lock default retention to at least "
+        "the tenant's longest floor (components.log_sinks does so)."),
+    "production-care-declared": _m(
+        ["164.316(b)(2)(i)"], "Add care: {jurisdiction, provider_type, serves_minors} to the tenant "
+        "file; `hipaachat tenants schema` lists the fields."),
     "retention-s3-versioning": _m(
         ["164.312(c)(1)", "164.308(a)(7)(ii)(A)"], "Add a BucketVersioning with status Enabled.",
         prowler=["s3_bucket_object_versioning"], checkov=["CKV_AWS_21"], aws_config=["s3-bucket-versioning-enabled"]),

@@ -34,6 +34,7 @@ from policies.hipaa import (  # noqa: F401  (importing a rule module registers i
     rules_residency,
     rules_retention,
     rules_trail,
+    rules_retention_floors,
     servicer,
 )
 from policies.hipaa.context import PackContext, load_context

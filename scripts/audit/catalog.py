@@ -64,6 +64,7 @@ _STACK_RULE_TYPES: dict[str, tuple[str, ...]] = {
     "encryption-secret-tenant-key": (c.SECRET,),
     "retention-object-lock-compliance": (*c.BUCKETS, *c.OBJECT_LOCKS),
     "retention-s3-versioning": (*c.BUCKETS, *c.VERSIONINGS),
+    "retention-archive-covers-floors": (*c.BUCKETS, *c.OBJECT_LOCKS),
     "isolation-cometchat-app-per-tenant": (c.COMETCHAT_APP_TYPE,),
     "isolation-iam-scoped-to-tenant": (c.IAM_ROLE, c.IAM_ROLE_POLICY, c.IAM_POLICY, c.IAM_ROLE_POLICY_ATTACHMENT),
 }

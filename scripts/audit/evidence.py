@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from components.settings import StackSettings
 from components.tags import TENANT_TYPE
 from policies.hipaa.contracts import ROOT_STACK_TYPE, is_default_provider
 from policies.hipaa.controls import FRAMEWORK_NAME, FRAMEWORK_VERSION
@@ -44,6 +45,7 @@ from scripts.audit.models import (
     worst,
 )
 from scripts.audit.monitoring import monitoring_evidence
+from scripts.audit.retention_floors import with_floors
 from scripts.audit.scoping import Scope
 from scripts.audit.secrets import check as check_secrets
 from scripts.audit.tenants import TenantFacts
@@ -218,8 +220,9 @@ def build_report(subject: AuditSubject, results: PolicyResults, *, tenants: list
     for control in controls:
         for result in control.scopes:
             per_tenant.setdefault(result.scope, []).append(result.status)
+    settings = subject.stack_config.settings if subject.stack_config else StackSettings()
     tenant_evidence = [_tenant(tid, components[tid], by_scope.get(tid, []), subject.source, per_tenant.get(tid, []),
-                               waivers, promotions, owner) for tid in sorted(scope.visible_tenants())]
+                               waivers, promotions, owner, settings) for tid in sorted(scope.visible_tenants())]
     statuses = [c.status for c in controls]
     secret_report = [s for s in secrets_found if scope.shows_urn(s.urn, s.tenant)]
     notes = list(subject.notes)
@@ -257,7 +260,7 @@ def build_report(subject: AuditSubject, results: PolicyResults, *, tenants: list
 
 def _tenant(tenant_id: str, component: CapturedResource, resources: list[CapturedResource], source: str,
             statuses: list[ControlStatus], waivers: list[WaiverEvidence], promotions: list[PromotionEvidence],
-            owner: dict[str, str]) -> TenantEvidence:
+            owner: dict[str, str], settings: StackSettings) -> TenantEvidence:
     facts = TenantFacts(component, resources, source)
     return TenantEvidence(
         id=tenant_id, name=facts.name, urn=component.urn, environment=facts.declared_text("environment"),
@@ -266,7 +269,8 @@ def _tenant(tenant_id: str, component: CapturedResource, resources: list[Capture
         aws_region=facts.declared_text("awsRegion"), aws_account=facts.aws_account(),
         cometchat_region=facts.declared_text("cometchatRegion"), resource_count=len(resources),
         resources=[r.urn for r in resources], status=worst(statuses), keys=facts.keys(),
-        retention=facts.retention(), notifications=facts.notifications(), roles=facts.roles(), baa=facts.baa(),
+        retention=with_floors(facts.retention(), facts.declared, resources, settings),
+        notifications=facts.notifications(), roles=facts.roles(), baa=facts.baa(),
         cometchat=facts.cometchat(), monitoring=monitoring_evidence(facts),
         waivers=[w for w in waivers if w.tenant == tenant_id or (w.urn and owner.get(w.urn) == tenant_id)],
         promotions=[p for p in promotions if tenant_id in p.tenant_sha256], trail=trail_evidence(facts))

@@ -88,8 +88,41 @@ class KeyEvidence(_Model):
     deletion_window_days: int | None = Field(description="null = AWS default (30 days)")
 
 
+class FloorRowEvidence(_Model):
+    """The row of policies/hipaa/retention_floors.yaml (or the stack's hipaachat:retentionFloors) that binds."""
+
+    jurisdiction: str
+    provider_type: str
+    citation: str
+    source: str
+    checked: str = Field(description="the date the source was read (YYYY-MM-DD)")
+    note: str | None
+
+
+class EnforcedAt(_Model):
+    where: Literal["object-lock-default", "per-object-retain-until", "log-group"]
+    urn: str | None = Field(description="the resource that enforces it; null = not found in this stack")
+    days: int | None = Field(description="days it keeps (log group: 0 = never expire); null = unknown")
+    covers_floor: bool | None = Field(description="days >= the floor; null = unknown")
+
+
+class DataTypeRetention(_Model):
+    data_type: Literal["messages", "audit"]
+    configured_days: int | None = Field(description="the tenant file's value; null = unset (the floor applies)")
+    kept_days: int | None = Field(description="what the program applies (configured, else the floor); 0 = never")
+    floor_days: int | None = Field(description="null = the floor cannot be computed (see problem)")
+    binding: FloorRowEvidence | None = Field(description="the rule that sets the floor; null = the stack minimum")
+    binding_rule: str | None = Field(description="the binding rule in words")
+    enforced: list[EnforcedAt]
+    problem: str | None = None
+
+
 class RetentionEvidence(_Model):
-    declared_days: int | None = Field(description="retention.audit_log_days of the tenant file (0 = never expire)")
+    declared_days: int | None = Field(description="audit days the Tenant declares (0 = never expire)")
+    care: dict[str, Any] | None = Field(None, description="the tenant file's care: (jurisdiction, provider type, "
+                                        "serves_minors); null = not declared")
+    data_types: list[DataTypeRetention] = Field(default_factory=list, description=(
+        "per data type: configured, floor, binding row and where it is enforced"))
     log_group_urn: str | None
     log_group_days: int | None = Field(description="CloudWatch retention in days; 0 = never expire")
     log_group_encrypted: bool | None

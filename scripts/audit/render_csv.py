@@ -14,6 +14,8 @@ import io
 
 from scripts.audit.catalog import fix_of
 from scripts.audit.models import STACK_SCOPE, AuditReport, Finding
+from scripts.audit.retention_floors import FLOOR_POLICY
+from scripts.audit.retention_floors import summary as retention_summary
 
 HEADERS = ("PROVIDER", "DESCRIPTION", "ACCOUNTID", "REGION", "ASSESSMENTDATE", "REQUIREMENTS_ID",
            "REQUIREMENTS_DESCRIPTION", "REQUIREMENTS_ATTRIBUTES_SECTION", "STATUS", "STATUSEXTENDED", "RESOURCEID",
@@ -63,6 +65,8 @@ def render_csv(report: AuditReport) -> str:
                 if not rows:
                     extended = (f"{policy}: no finding in {scope.scope if scope.scope != STACK_SCOPE else 'the stack'}"
                                 f" ({len(scope.resources) or 'all'} resources judged)")
+                    if policy == FLOOR_POLICY and tenant and tenant.retention.data_types:
+                        extended = f"{extended}; {retention_summary(tenant.retention)}"
                     writer.writerow([_cell(v) for v in (
                         _provider(tenant.urn if tenant else None), *common, "PASS", extended, subject_urn, policy,
                         "False", scope.scope, FRAMEWORK, f"{report.framework}")])
@@ -73,6 +77,8 @@ def render_csv(report: AuditReport) -> str:
                         f"{f.message}")
                     if f.status == "advisory":
                         extended = f"advisory in this environment (does not block a deploy): {extended}"
+                    if policy == FLOOR_POLICY and tenant and tenant.retention.data_types:
+                        extended = f"{extended} ({retention_summary(tenant.retention)})"
                     if f.status == "fail" and (fix := fix_of(policy)):
                         extended = f"{extended} Fix: {fix}"
                     writer.writerow([_cell(v) for v in (

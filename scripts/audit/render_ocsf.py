@@ -14,6 +14,7 @@ import json
 
 from scripts.audit.catalog import fix_of, severities
 from scripts.audit.models import STACK_SCOPE, AuditReport, ControlStatus, worst
+from scripts.audit.retention_floors import FLOOR_POLICY
 
 OCSF_VERSION = "1.3.0"
 CLASS_UID, CATEGORY_UID, ACTIVITY_CREATE = 2003, 2, 1
@@ -84,7 +85,10 @@ def render_ocsf(report: AuditReport) -> str:
                           "account": {"uid": (tenant.aws_account if tenant else None) or ""}},
                 "unmapped": {"hipaachat": {"stack": report.stack, "source": report.source, "scope": scope.scope,
                                            "status": status, "policies": scope.policies,
-                                           "waivers": [f.waiver.model_dump() for f in scope.findings if f.waiver]}},
+                                           "waivers": [f.waiver.model_dump() for f in scope.findings if f.waiver],
+                                           # Configured, floor, binding row, enforcement per data type.
+                                           **({"retention": [r.model_dump() for r in tenant.retention.data_types]}
+                                              if tenant and FLOOR_POLICY in scope.policies else {})}},
             })
     # One finding per line: SIEM shippers read it line by line, and the C encoder keeps 20k findings fast.
     return "[\n" + ",\n".join(json.dumps(f, separators=(",", ":")) for f in findings) + "\n]\n"

@@ -33,6 +33,8 @@ TENANT_KEYS: dict[str, tuple[str, ...]] = {
     "ai-features-baa-covered": ("features",),
     "retention-log-group-minimum": ("retention", "audit_log_days"),
     "retention-object-lock-compliance": ("retention", "audit_log_days"),
+    "retention-floor-met": ("retention",),
+    "production-care-declared": ("care",),
     "residency-aws-region": ("residency",),
     "residency-cometchat-region": ("residency",),
     "notifications-email-sms-phi-free": ("notifications",),

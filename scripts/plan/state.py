@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 from components.catalog import Tenant
 from components.cometchat.providers.app import REPLACE_ON
 from components.lifecycle import EVIDENCE_PARTS, deploys, evidence_until
+from components.retention_plan import FIELD_OF
 from components.tags import TENANT_TYPE
 from policies.hipaa.contracts import AUDIT_SINKS_TYPE, AWS_PROVIDER_TYPE, COMETCHAT_APP_TYPE, is_default_provider
 from scripts.engine.capture import DYNAMIC_PROVIDER_INPUT
@@ -91,11 +92,11 @@ def lifecycle_of(catalog: Sequence[Tenant], stack: str, production: bool, today:
         what = deploys(tenant, today)
         file = f"stacks/tenants/{stack}/{tenant.id}.yaml"
         if until is None:
-            message = ("evidence is kept indefinitely (retention.audit_log_days: 0 = never expire); only its "
+            message = ("evidence is kept indefinitely (retention.audit_days: 0 = never expire); only its "
                        "evidence subtree deploys")
         elif today < until:
             message = f"only its evidence subtree deploys; evidence is kept until {until} (offboarded_on + " \
-                      f"{tenant.retention.audit_log_days} days of audit-log retention)"
+                      f"{(until - life.offboarded_on).days} days, its longest retention of any data type)"
             if life.state == "released":
                 notices.append(_finding("lifecycle-released-early", tenant.id, (
                     f"{file} says released, but its retention runs until {until}; the evidence stays deployed "
@@ -208,6 +209,24 @@ def _provider_regions(resources: Iterable[CapturedResource], owners: Mapping[str
     return regions
 
 
+def _retention_lowered(tid: str, was: CapturedResource, now: CapturedResource, file: str) -> list[Violation]:
+    """Deployed per-type retention (the Tenant component's `retention` input) may grow, never shrink."""
+    def days(component: CapturedResource) -> dict[str, int]:
+        declared = component.inputs.get("retention")
+        kept = {t: v.get("kept") for t, v in declared.items() if isinstance(v, dict)} if isinstance(declared, dict) \
+            else {"audit": component.inputs.get("retentionDays")}  # a state from before per-type retention
+        # Numbers travel as floats over the engine's protocol.
+        return {t: int(d) for t, d in kept.items() if isinstance(d, (int, float)) and not isinstance(d, bool)}
+    before, after = days(was), days(now)
+    lowered = [(t, before[t], after[t]) for t in sorted(before.keys() & after.keys())
+               if before[t] == 0 and after[t] != 0 or 0 < after[t] < before[t]]
+    return [_finding("lifecycle-retention-lowered", tid, (
+        f"{FIELD_OF.get(t, t)} of {tid} would drop from {'never expire (0)' if old == 0 else f'{old} days'} to "
+        f"{new} days: the archive is under Object Lock COMPLIANCE, which no one can shorten, so what is already "
+        f"archived stays locked for the deployed period and the apply would fail or keep two periods; restore "
+        f"{FIELD_OF.get(t, t)}: {old} in {file} (retention only grows)"), was.urn) for t, old, new in lowered]
+
+
 def _blocked(ours: Mapping[str, CapturedResource], deployed: Mapping[str, CapturedResource],
              owners: Mapping[str, str], groups: Mapping[str | None, TenantChanges], catalog: Mapping[str, Tenant],
              stack: str, today: dt.date) -> list[Violation]:
@@ -227,6 +246,8 @@ def _blocked(ours: Mapping[str, CapturedResource], deployed: Mapping[str, Captur
                 f"residency of {tid} changes from {old} to {new}: a region move needs a migration, not an update "
                 f"(create a new tenant in {new}, move the data, then offboard {tid}); restore the residency in "
                 f"{file}"), component.urn))
+        if tid in now:
+            findings.extend(_retention_lowered(tid, component, now[tid], file))
     for tid, tenant_group in groups.items():
         spec = catalog.get(tid) if tid is not None else None
         if spec is None:
@@ -236,7 +257,7 @@ def _blocked(ours: Mapping[str, CapturedResource], deployed: Mapping[str, Captur
             continue  # retention is over and a person released the evidence
         when = ("the tenant is active (offboard it; evidence is then kept for its retention)"
                 if spec.lifecycle.state == "active" else
-                f"its retention runs until {until}" if until else "its retention never ends (audit_log_days: 0)")
+                f"its retention runs until {until}" if until else "its retention never ends (audit_days: 0)")
         for gone in tenant_group.deletes:
             resource = deployed[gone.urn]
             if _is_evidence(resource):

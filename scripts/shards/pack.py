@@ -21,6 +21,7 @@ from pathlib import Path
 import yaml
 
 from components.files import PROJECT_FILE, WAIVER_FILE, read_text, read_yaml
+from components.retention_floors import TABLE_SHOWN
 from scripts.files import atomic_file
 from scripts.project import InputError, Project
 from scripts.shards.writer import replace_directory
@@ -118,6 +119,8 @@ def build_pack(project: Project, out_dir: Path, archive: Path | None = None) -> 
     waivers = project.root / "policies" / "waivers.yaml"
     if waivers.is_file():
         files["policies/waivers.yaml"] = read_text(waivers, WAIVER_FILE, root=project.root)
+    # The reviewed retention floor table (components.retention_floors reads it beside the pack's modules).
+    files[TABLE_SHOWN] = read_text(project.root / TABLE_SHOWN, PROJECT_FILE, root=project.root)
     files["__main__.py"] = ENTRY
     files["requirements.txt"] = "\n".join(requirements(external)) + "\n"
     files["PulumiPolicy.yaml"] = yaml.safe_dump({

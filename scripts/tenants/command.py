@@ -9,10 +9,13 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from components.care_check import care_issues
 from components.catalog import TENANT_ID, CatalogError, Tenant, TenantFile, catalog_dir, load_catalog, parse_tenant
 from components.files import TENANT_FILE, read_text
 from components.lifecycle import today
 from components.phi import lint_channel
+from components.retention_floors import stack_table
+from components.retention_plan import retention_plan
 from scripts.console import fail
 from scripts.files import write_atomically
 from scripts.project import InputError, Project, StackConfig, load_stack
@@ -28,8 +31,9 @@ NEW_TENANT = """\
 id: {id}
 name: {name}
 residency: {residency}                       # us | eu | in: decides CometChat and AWS regions
-retention:
-  audit_log_days: 2192                # 6 years; a CloudWatch value, 0 = never expire
+{care}# retention:                         # optional overrides in days, each at least its floor (unset = the floor)
+#   messages_days: 7305               # archived message events (the medical record)
+#   audit_days: 2192                  # receipts, access events, index records; a CloudWatch value
 # baa:                                # required in production (`hipaachat plan` blocks without it)
 #   signed: YYYY-MM-DD
 #   reference: BAA-YYYY-NNN
@@ -53,7 +57,13 @@ def _catalog(ctx: click.Context, stack: str) -> tuple[Project, StackConfig, list
     """The project, the stack's settings and its tenants; a bad stack file stops here too."""
     project = Project.find(ctx.obj)
     config = load_stack(project, stack)
-    return project, config, load_catalog(catalog_dir(project.root, stack), display_root=project.root)
+    entries = load_catalog(catalog_dir(project.root, stack), display_root=project.root)
+    # Jurisdictions and provider types are the stack's table's (its hipaachat:retentionFloors may add rows).
+    unknown = care_issues(entries, config.settings.retention_floors,
+                          {e.tenant.id: project.relative(e.path) for e in entries})
+    if unknown:
+        raise CatalogError(unknown)
+    return project, config, entries
 
 
 @click.group()
@@ -117,18 +127,21 @@ def list_(ctx: click.Context, stack: str, fmt: str) -> None:
         region = settings.region_for(t.residency)
         rows.append({"id": t.id, "name": t.name, "residency": t.residency,
                      "cometchat_region": region.cometchat_region, "aws_region": region.aws_region,
-                     "audit_log_days": t.retention.audit_log_days,
+                     "audit_log_days": (kept := retention_plan(t, settings).by_type)["audit"].kept,
+                     "messages_days": kept["messages"].kept,
                      "baa": t.baa.reference if t.baa else None, "ai": t.features.ai,
                      "lifecycle": t.lifecycle.state})
     if fmt == "json":
         click.echo(json.dumps(rows, indent=2))
         return
     table = Table(title=f"tenants · stack {stack}", title_justify="left")
-    for column in ("id", "name", "residency", "CometChat", "AWS region", "audit days", "BAA", "AI", "lifecycle"):
+    for column in ("id", "name", "residency", "CometChat", "AWS region", "messages days", "audit days", "BAA", "AI",
+                   "lifecycle"):
         table.add_column(column)
     for r in rows:
         table.add_row(r["id"], r["name"], r["residency"], r["cometchat_region"], r["aws_region"],
-                      str(r["audit_log_days"]), r["baa"] or "[yellow]none[/]", "on" if r["ai"] else "off",
+                      str(r["messages_days"]), str(r["audit_log_days"]), r["baa"] or "[yellow]none[/]",
+                      "on" if r["ai"] else "off",
                       r["lifecycle"])
     Console().print(table)
 
@@ -148,11 +161,17 @@ def schema() -> None:
 @click.option("--name", help="Display name, unique in the stack (default: derived from the id).")
 @click.option("--residency", type=click.Choice(["us", "eu", "in"]), default="us", show_default=True,
               help="Data residency: decides the CometChat region and the AWS region.")
+@click.option("--jurisdiction", help="Where care is delivered: ISO 3166-2 (US-TX) or 3166-1 (DE); a row of the "
+              "retention floor table. Required in production (with --provider-type).")
+@click.option("--provider-type", help="hospital | physician | clinic (as the retention floor table names them).")
+@click.option("--serves-minors/--adults-only", default=False, show_default=True,
+              help="Whether records of minors are kept (the floor then covers a newborn's worst case).")
 @click.pass_context
-def new(ctx: click.Context, stack: str, tenant_id: str, name: str | None, residency: str) -> None:
+def new(ctx: click.Context, stack: str, tenant_id: str, name: str | None, residency: str, jurisdiction: str | None,
+        provider_type: str | None, serves_minors: bool) -> None:
     """Scaffold stacks/tenants/<stack>/<TENANT_ID>.yaml with safe defaults.
 
-    Defaults: 6-year audit retention, AI off, the five standard roles, pointer-only
+    Defaults: retention at each data type's floor (components.retention_floors), AI off, the five standard roles, pointer-only
     notification templates. Add the BAA (signed date and reference) before promoting the
     tenant to production. Refuses an id that is not DNS-safe or already used in the stack;
     the file is validated before it is written, so a scaffolded tenant always plans.
@@ -160,20 +179,38 @@ def new(ctx: click.Context, stack: str, tenant_id: str, name: str | None, reside
     \b
     Example:
       hipaachat tenants new --stack prototype river-clinic --residency eu --name "River Clinic"
+      hipaachat tenants new --stack prototype bay-hospital --jurisdiction US-MA --provider-type hospital \\
+          --serves-minors
+
+    Exit codes: 0 created; 2 bad input (id, stack, care not in the retention floor table), nothing written.
     """
     if not TENANT_ID.match(tenant_id):
         fail(f"tenant id '{tenant_id}': use lowercase letters, digits and '-', starting with a letter "
               "(e.g. sunrise-clinic)")
     try:
         project = Project.find(ctx.obj)
-        load_stack(project, stack)
+        config = load_stack(project, stack)
     except InputError as exc:
         fail(str(exc))
+    care = ""
+    if (jurisdiction is None) != (provider_type is None):
+        fail("--jurisdiction and --provider-type go together (the retention floor table is keyed by both)")
+    if jurisdiction is not None and provider_type is not None:
+        if problem := stack_table(config.settings.retention_floors).problem(jurisdiction, provider_type):
+            fail(f"--jurisdiction {jurisdiction} --provider-type {provider_type}: {problem}")
+        care = (f"care:                               # decides the retention floors (README: Retention)\n"
+                f"  jurisdiction: {jurisdiction}\n  provider_type: {provider_type}\n"
+                f"  serves_minors: {str(serves_minors).lower()}\n")
+    else:
+        care = ("# care:                              # required in production: decides the retention floors\n"
+                "#   jurisdiction: US-MA              # ISO 3166-2 / 3166-1, a row of policies/hipaa/retention_floors.yaml\n"
+                "#   provider_type: hospital          # hospital | physician | clinic\n"
+                "#   serves_minors: false\n")
     directory = catalog_dir(project.root, stack)
     target = directory / f"{tenant_id}.yaml"
     if target.exists():
         fail(f"{project.relative(target)} already exists; tenant ids are never reused")
-    text = NEW_TENANT.format(id=tenant_id, residency=residency,
+    text = NEW_TENANT.format(id=tenant_id, residency=residency, care=care,
                              name=json.dumps(name or tenant_id.replace("-", " ").title()))
     spec, problems = parse_tenant(text, project.relative(target), tenant_id)
     if spec is not None and directory.is_dir() and any(directory.glob("*.yaml")):
@@ -194,7 +231,7 @@ def new(ctx: click.Context, stack: str, tenant_id: str, name: str | None, reside
 @click.argument("tenant_id")
 @click.option("--on", "on", type=click.DateTime(["%Y-%m-%d"]), default=None,
               help="The day the tenant stopped using the service (YYYY-MM-DD, not in the future; default today). "
-                   "Evidence is kept until this date + the tenant's audit-log retention.")
+                   "Evidence is kept until this date + the tenant's longest retention (floors included).")
 @click.pass_context
 def offboard(ctx: click.Context, stack: str, tenant_id: str, on: dt.datetime | None) -> None:
     """Offboard a tenant: keep only its evidence, for its whole retention.
@@ -227,8 +264,8 @@ def offboard(ctx: click.Context, stack: str, tenant_id: str, on: dt.datetime | N
     except OffboardError as exc:
         fail(str(exc))
     write_atomically(path, result.text)  # a reviewer never sees a half-edited tenant file
-    until = (f"until {result.kept_until} (offboarded_on + {result.tenant.retention.audit_log_days} days of "
-             f"audit-log retention)" if result.kept_until else "indefinitely (audit_log_days: 0 = never expire)")
+    until = (f"until {result.kept_until} (offboarded_on + its longest retention of any data type)"
+             if result.kept_until else "indefinitely (audit_days: 0 = never expire)")
     click.echo(f"{shown}: lifecycle.state offboarded, offboarded_on {result.tenant.lifecycle.offboarded_on}\n")
     click.echo("removed at the next `pulumi up`:")
     click.echo("".join(f"  - {part}\n" for part in result.removed))

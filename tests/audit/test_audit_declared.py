@@ -65,7 +65,7 @@ def test_evidence_holds_inputs_versions_controls_and_tenant_facts(local_audit: A
     assert tenant["keys"] and tenant["keys"][0]["rotation_enabled"] is True
     assert tenant["keys"][0]["deletion_window_days"] == 30
     assert tenant["retention"]["log_group_days"] == 2192 and tenant["retention"]["object_lock_mode"] == "COMPLIANCE"
-    assert tenant["retention"]["object_lock_days"] == 2192 and tenant["retention"]["log_group_encrypted"] is True
+    assert tenant["retention"]["object_lock_days"] == 7305 and tenant["retention"]["log_group_encrypted"] is True
     assert tenant["baa"] == {"signed": "2026-10-01", "reference": "BAA-2026-041"}
     assert tenant["cometchat"]["region"] == "us" and tenant["cometchat"]["app_id"]
     assert {r["role"] for r in tenant["roles"]} >= {"patient", "provider", "admin", "front-desk"}
