@@ -59,7 +59,7 @@ def test_bad_tenant_field_exits_2_naming_file_line_and_field(project_copy: Path)
     result = run("plan", "--stack", "local", cwd=project_copy)
     assert result.returncode == 2
     assert result.stdout == ""
-    assert "stacks/tenants/local/lotus-health.yaml:4: residency:" in result.stderr
+    assert "stacks/tenants/local/lotus-health.yaml:4:12: residency:" in result.stderr
     assert "use us, eu or in" in result.stderr
 
 
