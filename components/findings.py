@@ -30,9 +30,17 @@ _PREFIX = re.compile(r"^(?P<field>[a-z_]+(?:\.[A-Za-z0-9_-]+)*): (?P<rest>.+)$",
 _SPAN = re.compile(r"\(characters (?P<start>\d+)-\d+\)")
 
 
+DETAIL = " (detail: "
+
+
 def field_message(field: str, problem: str, fix: str, detail: str | None = None) -> str:
-    """`field: problem; fix (detail)` — the one way a tenant-file finding is worded."""
-    return f"{field}: {problem}; {fix}" + (f" ({detail})" if detail else "")
+    """`field: problem; fix (detail: ...)` — the one way a tenant-file finding is worded."""
+    return f"{field}: {problem}; {fix}" + (f"{DETAIL}{detail})" if detail else "")
+
+
+def without_detail(message: str) -> str:
+    """The finding's words without its provider detail: two resources breaking one field read once."""
+    return message.split(DETAIL, 1)[0]
 
 
 def split_field(message: str) -> tuple[str | None, str]:

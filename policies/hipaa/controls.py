@@ -122,6 +122,10 @@ CONTROLS: dict[str, ControlMapping] = {
         "hipaachat:retain=true (components.keys, components.access).",
         prowler=["kms_cmk_not_deleted_unintentionally"], aws_config=["kms-cmk-not-scheduled-for-deletion"],
         note="A retained log group or archive under a deleted key is unreadable: destroyed in effect."),
+    "access-minimum-necessary": _m(
+        ["164.502(b)", "164.514(d)"], "Give each role only the scopes its care function needs (patient [own], "
+        "provider [panel], care-coordinator [assigned], admin [audit], front-desk [scheduling]); never audit "
+        "together with clinical scopes, never every scope."),
     "notifications-email-sms-phi-free": _m(
         ["164.514(b)(2)", "164.502(b)", "164.312(e)(1)"], "Make the template a pointer, e.g. \"You have a new message "
         "in your care portal. Log in to view it.\" (placeholders: {{deep_link}}, {{app_name}})."),

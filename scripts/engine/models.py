@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from components.findings import where
 from components.tags import TENANT_TYPE
 
 Enforcement = Literal["advisory", "mandatory", "remediate", "disabled"]
@@ -64,6 +65,18 @@ class Violation(BaseModel):
     urn: str | None = None
     message: str
     phase: Phase = "update"
+    # Where to fix it when a tenant-file value causes it (scripts.engine.locate): the file relative
+    # to the project, its 1-based line and column, and the dotted tenant-file field.
+    file: str | None = None
+    line: int | None = None
+    column: int | None = None
+    field: str | None = None
+
+    def located(self) -> str:
+        """`file:line:column: message` when the finding has a place in a file, else the message."""
+        if self.file is None:
+            return self.message
+        return f"{where(self.file, self.line, self.column)}: {self.message}"
 
 
 class Deferred(BaseModel):

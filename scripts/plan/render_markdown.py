@@ -40,7 +40,7 @@ def render_plan_markdown(report: PlanReport, today: dt.date | None = None) -> st
     if report.violations:
         ordered = sorted(report.violations, key=lambda v: (v.enforcement != "mandatory", v.policy, v.tenant or ""))
         rows = [[("error" if v.enforcement == "mandatory" else "warning"), f"`{v.policy}`", v.tenant or "(stack)",
-                 PHASES[v.phase], v.message] for v in ordered]
+                 PHASES[v.phase], v.located()] for v in ordered]
         lines += ["", f"#### Violations ({len(report.violations)})", "",
                   *_table(["level", "policy", "tenant", "raised by", "message"], rows)]
     if report.deferred:

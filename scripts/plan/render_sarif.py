@@ -53,6 +53,8 @@ def _line(path: Path, key: tuple[str, ...]) -> int | None:
 
 
 def _location(v: Violation, report: PlanReport, project: Project) -> tuple[Path, int | None]:
+    if v.file is not None:  # located by the engine at the tenant-file field (scripts.engine.locate)
+        return project.root / v.file, v.line
     if v.policy == "waivers-valid":
         return WAIVERS_FILE, _line(project.root / WAIVERS_FILE, ())
     if v.tenant is not None and v.policy not in STACK_KEYS:
@@ -96,7 +98,7 @@ def render_plan_sarif(report: PlanReport, project: Project) -> str:
         path, line = _location(v, report, project)
         physical: dict = {"artifactLocation": {"uri": project.relative(path), "uriBaseId": "%SRCROOT%"}}
         if line is not None:
-            physical["region"] = {"startLine": line}
+            physical["region"] = {"startLine": line, **({"startColumn": v.column} if v.column else {})}
         properties = {"enforcement": v.enforcement, "tenant": v.tenant, "urn": v.urn, "stack": report.stack}
         if (phase := getattr(v, "phase", None)) is not None:
             properties["phase"] = phase

@@ -50,7 +50,7 @@ def _fix_for(violations: Sequence[Violation]) -> str:
 
 
 def _describe(violations: Sequence[Violation], limit: int = 6) -> str:
-    lines = [f"{v.policy} ({v.tenant or 'stack'}): {v.message}" for v in violations[:limit]]
+    lines = [f"{v.policy} ({v.tenant or 'stack'}): {v.located()}" for v in violations[:limit]]
     if len(violations) > limit:
         lines.append(f"... and {len(violations) - limit} more (run hipaachat plan for the full list)")
     return "; ".join(lines)
