@@ -44,11 +44,16 @@ def without_detail(message: str) -> str:
 
 
 def split_field(message: str) -> tuple[str | None, str]:
-    """(tenant-file field, rest) when `message` starts with a tenant-file field, else (None, message)."""
-    match = _PREFIX.match(message)
-    if match is None or match.group("field").split(".", 1)[0] not in TENANT_ROOTS:
-        return None, message
-    return match.group("field"), match.group("rest")
+    """(tenant-file field, rest) when `message` starts with a tenant-file field, else (None, message).
+
+    The engine's diagnostics carry the policy's description on their first line (pulumi_policy
+    writes `description\nmessage`), so the finding may also start on the second line.
+    """
+    for candidate in dict.fromkeys((message, message.split("\n", 1)[-1])):
+        match = _PREFIX.match(candidate)
+        if match is not None and match.group("field").split(".", 1)[0] in TENANT_ROOTS:
+            return match.group("field"), match.group("rest")
+    return None, message
 
 
 def span_offset(message: str) -> int:

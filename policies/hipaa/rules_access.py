@@ -14,7 +14,7 @@ which is `sees: [all]` written out. Mandatory in production, advisory in prototy
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from pulumi_policy import Severity
 
@@ -56,7 +56,8 @@ def minimum_necessary(resource: ResourceView, ctx: PackContext, report: Report) 
         return
     for role_id in sorted(roles):
         role = roles[role_id]
-        if not isinstance(role, Mapping) or not isinstance(role.get("sees"), list):
+        if not isinstance(role, Mapping) or not isinstance(role.get("sees"), Sequence) \
+                or isinstance(role.get("sees"), str):
             continue
         problem = over_broad(str(role_id), [str(s) for s in role["sees"]], role.get("clinical_content") is True)
         if problem is not None:

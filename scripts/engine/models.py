@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from components.findings import where
+from components.findings import split_field, where
 from components.tags import TENANT_TYPE
 
 Enforcement = Literal["advisory", "mandatory", "remediate", "disabled"]
@@ -73,10 +73,20 @@ class Violation(BaseModel):
     field: str | None = None
 
     def located(self) -> str:
-        """`file:line:column: message` when the finding has a place in a file, else the message."""
-        if self.file is None:
+        """`file:line:column: field: what; fix` when the finding has a place in a tenant file, else the message.
+
+        The words are those `hipaachat tenants validate` prints; the policy's description (the
+        message's first line) is left to the policy name shown beside it.
+        """
+        if self.file is None or self.field is None:
             return self.message
-        return f"{where(self.file, self.line, self.column)}: {self.message}"
+        return f"{where(self.file, self.line, self.column)}: {self.finding()}"
+
+    def finding(self) -> str:
+        """`field: what; fix` for a tenant-file finding (no description line), else the message."""
+        if self.field is None:
+            return self.message
+        return f"{self.field}: {split_field(self.message)[1]}"
 
 
 class Deferred(BaseModel):

@@ -104,7 +104,7 @@ def render_plan_sarif(report: PlanReport, project: Project) -> str:
             properties["phase"] = phase
         results.append({"ruleId": v.policy, "ruleIndex": index[v.policy],
                         "level": "error" if v.enforcement == "mandatory" else "warning",
-                        "message": {"text": v.message}, "locations": [{"physicalLocation": physical}],
+                        "message": {"text": v.finding()}, "locations": [{"physicalLocation": physical}],
                         "properties": {k: val for k, val in properties.items() if val is not None}})
     document = {
         "$schema": SARIF_SCHEMA, "version": "2.1.0",
