@@ -21,9 +21,9 @@ def locate(violations: list[Violation], root: Path, stack: str) -> list[Violatio
     """`violations` with file/line/column/field set where a tenant-file field is named, deduplicated."""
     texts: dict[str, str | None] = {}
     located: list[Violation] = []
-    seen: set[tuple[str | None, str | None, str]] = set()
+    seen: set[tuple[str, str, str]] = set()
     for violation in violations:
-        field, _ = split_field(violation.message)
+        field, finding = split_field(violation.message)
         if field is not None and violation.tenant is not None:
             path = _tenant_file(root, stack, violation.tenant)
             if violation.tenant not in texts:
@@ -33,7 +33,7 @@ def locate(violations: list[Violation], root: Path, stack: str) -> list[Violatio
                 line, column = position(text, field, span_offset(violation.message))
                 violation = violation.model_copy(update={"file": path.resolve().relative_to(root.resolve()).as_posix(), "line": line,
                                                          "column": column, "field": field})
-            key = (violation.tenant, violation.enforcement, without_detail(violation.message))
+            key = (violation.tenant, violation.enforcement, f"{field}: {without_detail(finding)}")
             if key in seen:
                 continue
             seen.add(key)
