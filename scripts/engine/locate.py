@@ -4,8 +4,9 @@ The pack only sends text over the Analyzer protocol; a finding about a value a p
 tenant file starts with that file's field (components.findings: `retention.audit_log_days: 30 is
 below ...`). Here the engine looks the field up in the tenant's file, so `plan` (every format),
 `promote` and `shards` show the same `file:line:column: field: what; fix` that `tenants
-validate` prints, and a field two resources break (a log group and an Object Lock both carry the
-audit retention) reads once.
+validate` prints. A field two resources break (a log group and an Object Lock both carry the
+audit retention) stays two violations in the plan JSON (one per policy, as the contract says)
+and reads once wherever a person reads it (`distinct`).
 """
 
 from __future__ import annotations
@@ -18,12 +19,11 @@ from scripts.engine.models import Violation
 
 
 def locate(violations: list[Violation], root: Path, stack: str) -> list[Violation]:
-    """`violations` with file/line/column/field set where a tenant-file field is named, deduplicated."""
+    """`violations` with file/line/column/field set where a tenant-file field is named."""
     texts: dict[str, str | None] = {}
     located: list[Violation] = []
-    seen: set[tuple[str, str, str]] = set()
     for violation in violations:
-        field, finding = split_field(violation.message)
+        field, _ = split_field(violation.message)
         if field is not None and violation.tenant is not None:
             path = _tenant_file(root, stack, violation.tenant)
             if violation.tenant not in texts:
@@ -33,12 +33,22 @@ def locate(violations: list[Violation], root: Path, stack: str) -> list[Violatio
                 line, column = position(text, field, span_offset(violation.message))
                 violation = violation.model_copy(update={"file": path.resolve().relative_to(root.resolve()).as_posix(), "line": line,
                                                          "column": column, "field": field})
-            key = (violation.tenant, violation.enforcement, f"{field}: {without_detail(finding)}")
+        located.append(violation)
+    return located
+
+
+def distinct(violations: list[Violation]) -> list[Violation]:
+    """One violation per tenant-file finding (same tenant, level and words less the provider detail), first kept."""
+    seen: set[tuple[str | None, str, str]] = set()
+    kept: list[Violation] = []
+    for violation in violations:
+        if violation.field is not None:
+            key = (violation.tenant, violation.enforcement, without_detail(violation.finding()))
             if key in seen:
                 continue
             seen.add(key)
-        located.append(violation)
-    return located
+        kept.append(violation)
+    return kept
 
 
 def _tenant_file(root: Path, stack: str, tenant: str) -> Path | None:

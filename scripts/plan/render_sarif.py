@@ -17,6 +17,7 @@ from components.catalog import catalog_dir
 from components.yaml_lines import load_with_lines
 from policies.hipaa.controls import CONTROLS, FRAMEWORK_REFERENCE
 from policies.hipaa.pack import rules
+from scripts.engine.locate import distinct
 from scripts.engine.models import Violation
 from scripts.plan.report import PlanReport
 from scripts.project import Project
@@ -94,7 +95,7 @@ def render_plan_sarif(report: PlanReport, project: Project) -> str:
     names = [*descriptions, *(p for p in used if p not in descriptions)]
     index = {name: i for i, name in enumerate(names)}
     results = []
-    for v in report.violations:
+    for v in distinct(report.violations):
         path, line = _location(v, report, project)
         physical: dict = {"artifactLocation": {"uri": project.relative(path), "uriBaseId": "%SRCROOT%"}}
         if line is not None:
