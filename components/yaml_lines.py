@@ -46,8 +46,6 @@ class LineIndex:
             for key, value in node.value:
                 child = path + (str(key.value),)
                 self.lines[child] = key.start_mark.line + 1
-                self.values[child] = (value.start_mark.line + 1, value.start_mark.column + 1
-                                      + (isinstance(value, yaml.ScalarNode) and value.style in ("'", '"')))
                 self._walk(value, child)
         elif isinstance(node, yaml.SequenceNode):
             for i, item in enumerate(node.value):

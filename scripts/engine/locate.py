@@ -31,8 +31,8 @@ def locate(violations: list[Violation], root: Path, stack: str) -> list[Violatio
             text = texts[violation.tenant]
             if path is not None and text is not None:
                 line, column = position(text, field, span_offset(violation.message))
-                violation = violation.model_copy(update={"file": path.resolve().relative_to(root.resolve()).as_posix(), "line": line,
-                                                         "column": column, "field": field})
+                shown = path.resolve().relative_to(root.resolve()).as_posix()
+                violation = violation.model_copy(update={"file": shown, "line": line, "column": column, "field": field})
         located.append(violation)
     return located
 
