@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from components.files import TENANT_FILE, InputFileError, read_text
 from components.retention_floors import CLOUDWATCH_RETENTION_DAYS, Care
+from components.findings import split_field, where
 from components.yaml_lines import LineIndex, load_with_lines
 
 VISIBILITY_SCOPES = ("own", "panel", "assigned", "care-team", "audit", "scheduling", "none")
@@ -54,6 +55,9 @@ class Retention(_Strict):
     @field_validator("audit_days", "audit_log_days")
     @classmethod
     def _cloudwatch_value(cls, days: int | None) -> int | None:
+        if days is not None and days < 0:
+            raise ValueError(f"{days} is negative; use a CloudWatch Logs retention value of at least 2192 "
+                             "(6 years), or 0 (never expire)")
         if days is not None and days != 0 and days not in CLOUDWATCH_RETENTION_DAYS:
             longer = [d for d in CLOUDWATCH_RETENTION_DAYS if d >= days]
             hint = f"use {longer[0]}" if longer else "use 3653 or 0 (never expire)"
@@ -176,13 +180,22 @@ class Tenant(_Strict):
 
     @model_validator(mode="after")
     def _minimum_necessary(self) -> "Tenant":
-        """Admin and front desk never see clinical content (45 CFR 164.502(b) minimum necessary)."""
+        """Admin and front desk never see clinical content (45 CFR 164.502(b) minimum necessary).
+
+        The message starts with the field it is about (components.findings), so the loader can
+        point at that field's line rather than at the file.
+        """
         admin = self.roles.get("admin")
         if admin is not None and admin.clinical_content:
-            raise ValueError("roles.admin.clinical_content must be false: admins see audit data, not clinical content")
+            raise ValueError("roles.admin.clinical_content: must be false (admins see audit data, not clinical "
+                             "content); set clinical_content: false")
         desk = self.roles.get("front-desk")
-        if desk is not None and (desk.clinical_content or set(desk.sees) - {"scheduling"}):
-            raise ValueError("roles.front-desk must see only [scheduling] with clinical_content: false")
+        if desk is not None and desk.clinical_content:
+            raise ValueError("roles.front-desk.clinical_content: must be false (the front desk sees scheduling "
+                             "only); set clinical_content: false")
+        if desk is not None and set(desk.sees) - {"scheduling"}:
+            raise ValueError("roles.front-desk.sees: the front desk must see only [scheduling]; set sees: "
+                             "[scheduling]")
         return self
 
 
@@ -193,10 +206,10 @@ class CatalogIssue(BaseModel):
     line: int | None
     field: str
     message: str
+    column: int | None = None
 
     def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where}: {self.field}: {self.message}"
+        return f"{where(self.file, self.line, self.column)}: {self.field}: {self.message}"
 
 
 class CatalogError(Exception):
@@ -240,8 +253,9 @@ def load_catalog(directory: Path, display_root: Path | None = None) -> list[Tena
         message=f"not a tenant file name; tenant files are named <id>.yaml (e.g. sunrise-clinic.yaml): rename it, "
                 f"or move it out of {shown(directory)}") for path in misnamed]
     loaded: list[TenantFile] = []
+    stems = frozenset(p.stem for p in files)
     for path in files:
-        tenant, file_issues = _load_one(path, shown(path), display_root or directory)
+        tenant, file_issues = _load_one(path, shown(path), display_root or directory, stems - {path.stem})
         issues.extend(file_issues)
         if tenant is not None:
             loaded.append(TenantFile(path=path, tenant=tenant))
@@ -261,29 +275,32 @@ def tenant_file_names(directory: Path) -> tuple[list[Path], list[Path]]:
     return named, [p for p in entries if p not in named]
 
 
-def _load_one(path: Path, shown: str, root: Path) -> tuple[Tenant | None, list[CatalogIssue]]:
+def _load_one(path: Path, shown: str, root: Path, others: frozenset[str]) -> tuple[Tenant | None, list[CatalogIssue]]:
     try:
         text = read_text(path, TENANT_FILE, root=root, shown=shown)
     except InputFileError as exc:
         return None, [CatalogIssue(file=shown, line=exc.line, field="(file)", message=exc.detail)]
-    return parse_tenant(text, shown, path.stem, path.suffix)
+    return parse_tenant(text, shown, path.stem, path.suffix, others)
 
 
-def parse_tenant(text: str, shown: str, stem: str, suffix: str = ".yaml") -> tuple[Tenant | None, list[CatalogIssue]]:
-    """Validate one tenant file's text; `stem` is the file name the id must match."""
-    tenant, issues = _parse_cached(text, shown, stem, suffix)
+def parse_tenant(text: str, shown: str, stem: str, suffix: str = ".yaml",
+                 others: frozenset[str] = frozenset()) -> tuple[Tenant | None, list[CatalogIssue]]:
+    """Validate one tenant file's text; `stem` is the file name the id must match, `others` the catalog's other ids."""
+    tenant, issues = _parse_cached(text, shown, stem, suffix, others)
     return tenant, list(issues)
 
 
 # `hipaachat plan` validates the catalog and then the program loads it again; keyed on the text
 # itself, the cache can never serve a stale tenant.
 @functools.lru_cache(maxsize=8192)
-def _parse_cached(text: str, shown: str, stem: str, suffix: str) -> tuple[Tenant | None, tuple[CatalogIssue, ...]]:
-    tenant, issues = _parse(text, shown, stem, suffix)
+def _parse_cached(text: str, shown: str, stem: str, suffix: str,
+                  others: frozenset[str]) -> tuple[Tenant | None, tuple[CatalogIssue, ...]]:
+    tenant, issues = _parse(text, shown, stem, suffix, others)
     return tenant, tuple(issues)
 
 
-def _parse(text: str, shown: str, stem: str, suffix: str) -> tuple[Tenant | None, list[CatalogIssue]]:
+def _parse(text: str, shown: str, stem: str, suffix: str,
+           others: frozenset[str]) -> tuple[Tenant | None, list[CatalogIssue]]:
     try:
         data, index = load_with_lines(text)
     except yaml.YAMLError as exc:
@@ -292,6 +309,10 @@ def _parse(text: str, shown: str, stem: str, suffix: str) -> tuple[Tenant | None
         return None, [CatalogIssue(file=shown, line=line, field="(yaml)",
                                    message=f"not valid YAML ({getattr(exc, 'problem', exc)}); "
                                            f"{getattr(exc, 'fix', 'fix the syntax')}")]
+    if data is None:
+        return None, [CatalogIssue(file=shown, line=1, field="(file)",
+                                   message=f"the file is empty; start from `hipaachat tenants new --stack STACK "
+                                           f"{stem}`, which writes a tenant file that validates")]
     if not isinstance(data, dict):
         return None, [CatalogIssue(file=shown, line=1, field="(file)",
                                    message="a tenant file is a mapping of keys (id, name, residency, ...)")]
@@ -300,21 +321,33 @@ def _parse(text: str, shown: str, stem: str, suffix: str) -> tuple[Tenant | None
     except ValidationError as exc:
         return None, [_issue_from(err, shown, index) for err in exc.errors()]
     if tenant.id != stem:
-        return None, [CatalogIssue(file=shown, line=index.line_of(("id",)), field="id",
-                                   message=f"id '{tenant.id}' must match the file name; rename the file to "
-                                           f"{tenant.id}{suffix} or change the id")]
+        line, column = index.position_of(("id",))
+        if tenant.id in others:
+            # Renaming this file to the id would overwrite the tenant that owns it.
+            taken = str(Path(shown).with_name(f"{tenant.id}{suffix}"))
+            message = (f"'{tenant.id}' is already taken by {taken}; give this tenant its own id: set id: {stem} "
+                       f"(a tenant's id is its file name)")
+        else:
+            message = (f"'{tenant.id}' does not match the file name; set id: {stem}, or rename the file to "
+                       f"{tenant.id}{suffix}")
+        return None, [CatalogIssue(file=shown, line=line, column=column, field="id", message=message)]
     return tenant, []
 
 
 def _issue_from(err: dict[str, Any], shown: str, index: LineIndex) -> CatalogIssue:
     loc = tuple(str(p) for p in err["loc"])
-    field = ".".join(loc) or "(file)"
     message = err["msg"].removeprefix("Value error, ")
+    if not loc:  # a whole-file rule names the field it is about first (components.findings)
+        named, rest = split_field(message)
+        if named is not None:
+            loc, message = tuple(named.split(".")), rest
+    field = ".".join(loc) or "(file)"
     if err["type"] == "missing":
         message = "is required; add it (see `hipaachat tenants schema` or the README section 'The tenant file')"
     elif err["type"] == "extra_forbidden":
         message = "is not a tenant field; remove it or fix its spelling (`hipaachat tenants schema` lists fields)"
-    return CatalogIssue(file=shown, line=index.line_of(loc), field=field, message=message)
+    line, column = index.position_of(loc)
+    return CatalogIssue(file=shown, line=line, column=column, field=field, message=message)
 
 
 def _duplicates(loaded: list[TenantFile], shown: Any) -> list[CatalogIssue]:
@@ -325,8 +358,9 @@ def _duplicates(loaded: list[TenantFile], shown: Any) -> list[CatalogIssue]:
         for entry in loaded:
             value = getattr(entry.tenant, attr).casefold()
             if value in seen:
+                line, column = load_with_lines(read_text(entry.path, TENANT_FILE))[1].position_of((attr,))
                 issues.append(CatalogIssue(
-                    file=shown(entry.path), line=load_with_lines(read_text(entry.path, TENANT_FILE))[1].line_of((attr,)), field=attr,
+                    file=shown(entry.path), line=line, column=column, field=attr,
                     message=f"'{getattr(entry.tenant, attr)}' is already used by {shown(seen[value].path)}; "
                             f"every tenant needs its own {attr}",
                 ))

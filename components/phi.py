@@ -29,6 +29,7 @@ from enum import Enum
 from pydantic import BaseModel, ConfigDict, Field
 
 from components import phi_terms
+from components.findings import field_message
 from components.phi_vocabulary import POINTER_VOCABULARY
 
 # Placeholders a pointer template may use. `{{clinic_name}}` is refused on purpose: a clinic's name
@@ -226,21 +227,26 @@ def lint(text: str) -> list[PhiFinding]:
 _LINK = "a link (use {{portal_url}} or {{deep_link}} instead)"
 _POINTER_PUNCTUATION = frozenset(" \t\n.,!?:;-–—'’\"“”()&")
 _TOKEN = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*|\S")
+# A count of messages ("1 new", "3 unread messages", "2 replies") says how many, never what about.
+_COUNT = re.compile(r"\b[1-9]\d?(?=\s+(?:new|unread|pending|more|messages?|notifications?|updates?|alerts?|"
+                    r"reminders?|items?|repl(?:y|ies)|documents?|requests?|tasks?)\b)", re.IGNORECASE)
 
 
-def lint_pointer(text: str) -> list[PhiFinding]:
+def lint_pointer(text: str, extra: frozenset[str] = frozenset()) -> list[PhiFinding]:
     """Email/SMS: a finding for every word outside the reviewed vocabulary and every unapproved placeholder.
 
     Where the denylist knows what an unreviewed span is (a name, a date, a clinical term) the
     finding says so; otherwise it is an unreviewed word, a number or a symbol. Either way the
     template is not pointer-only until the span is rewritten (or the vocabulary is extended,
-    a reviewed change: see components/phi_vocabulary.py).
+    a reviewed change: components/pointer_vocabulary.yaml, or the stack's `extra` words from
+    `hipaachat:pointerVocabulary`). A count of messages ("3 unread") is allowed.
     """
     placeholders = _placeholders(text)
     # A link, even a fixed one, names the provider's domain (often its specialty): use a placeholder.
     links = [(PhiKind.URL, start, end, _LINK) for _, start, end, _ in _urls(text)]
     found: list[_Candidate] = [c for c in placeholders if c[3]] + links
     claimed = [(start, end) for _, start, end, _ in placeholders + links]
+    claimed += [m.span() for m in _COUNT.finditer(text)]
     known = [f for f in lint(text) if f.kind != PhiKind.PLACEHOLDER]
     for match in _TOKEN.finditer(text):
         start, end = match.span()
@@ -253,7 +259,7 @@ def lint_pointer(text: str) -> list[PhiFinding]:
             found.append((overlapping.kind, overlapping.start, overlapping.end, overlapping.description))
             claimed.append((overlapping.start, overlapping.end))
             continue
-        if _in_vocabulary(token):
+        if _in_vocabulary(token, extra):
             continue
         kind = (PhiKind.NUMBER if token.isdigit() else PhiKind.SYMBOL if not token[0].isalnum()
                 else PhiKind.IDENTIFIER if any(c.isdigit() for c in token) else PhiKind.UNREVIEWED_WORD)
@@ -261,15 +267,35 @@ def lint_pointer(text: str) -> list[PhiFinding]:
     return [PhiFinding(kind=k, start=s, end=e, description=d) for k, s, e, d in sorted(set(found), key=lambda c: c[1])]
 
 
-def _in_vocabulary(token: str) -> bool:
+def _in_vocabulary(token: str, extra: frozenset[str] = frozenset()) -> bool:
     """A reviewed word, or its possessive ("team's"); the possessive of anything else is not."""
     word = token.lower().replace("’", "'")
-    return word in POINTER_VOCABULARY or (word.endswith("'s") and word[:-2] in POINTER_VOCABULARY)
+    words = POINTER_VOCABULARY | extra if extra else POINTER_VOCABULARY
+    return word in words or (word.endswith("'s") and word[:-2] in words)
 
 
-def lint_channel(channel: str, text: str) -> list[PhiFinding]:
+def lint_channel(channel: str, text: str, extra: frozenset[str] = frozenset()) -> list[PhiFinding]:
     """The linter for a notification channel: the allowlist outside the BAA (email, sms), else the denylist."""
-    return lint_pointer(text) if channel in POINTER_ONLY_CHANNELS else lint(text)
+    return lint_pointer(text, extra) if channel in POINTER_ONLY_CHANNELS else lint(text)
+
+
+def template_problem(channel: str, text: str, extra: frozenset[str] = frozenset()) -> str | None:
+    """The one wording of a template's findings, for `tenants validate` and the policy pack alike.
+
+    `notifications.<channel>: <findings with spans>; <fix>` (components.findings), or None when
+    the template passes its channel's linter.
+    """
+    findings = lint_channel(channel, text, extra)
+    if not findings:
+        return None
+    placeholders = ", ".join("{{" + p + "}}" for p in sorted(ALLOWED_PLACEHOLDERS))
+    if channel in POINTER_ONLY_CHANNELS:
+        return field_message(
+            f"notifications.{channel}", f"not pointer-only: {summarize(findings)}",
+            f"use only the reviewed pointer vocabulary (components/pointer_vocabulary.yaml, extended by "
+            f"hipaachat:pointerVocabulary) and the placeholders {placeholders}, e.g. \"{POINTER_EXAMPLE}\"")
+    return field_message(f"notifications.{channel}", f"looks like PHI: {summarize(findings)}",
+                         f"make it a pointer, e.g. \"{POINTER_EXAMPLE}\" (allowed placeholders: {placeholders})")
 
 
 def is_pointer_only(text: str) -> bool:
@@ -279,7 +305,7 @@ def is_pointer_only(text: str) -> bool:
 
 def summarize(findings: list[PhiFinding], limit: int = 5) -> str:
     """A one-line, excerpt-free account of findings for violation messages and CLI output."""
-    shown = "; ".join(str(f) for f in findings[:limit])
+    shown = "; ".join(dict.fromkeys(str(f) for f in findings[:limit]))
     more = len(findings) - limit
     return shown + (f"; and {more} more" if more > 0 else "")
 

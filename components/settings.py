@@ -9,6 +9,7 @@ nothing is still protected.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -99,6 +100,18 @@ class StackSettings(BaseModel):
     # production stack without `oncall` (monitoring_settings.oncall_problem).
     oncall: OnCall | None = None
     monitoring: Thresholds = Field(default_factory=Thresholds)
+    # Words a reviewer added to components/pointer_vocabulary.yaml for this stack's email/SMS templates.
+    pointer_vocabulary: list[str] = Field(default_factory=list, alias="pointerVocabulary")
+
+    @field_validator("pointer_vocabulary")
+    @classmethod
+    def _plain_words(cls, words: list[str]) -> list[str]:
+        """One lower-case word each: a phrase, a number or a placeholder is not vocabulary."""
+        bad = [w for w in words if not re.fullmatch(r"[a-z]+(?:'[a-z]+)?", w)]
+        if bad:
+            raise ValueError(f"{len(bad)} entries are not single lower-case words; list words such as "
+                             "[activity, mailbox]")
+        return words
 
     @field_validator("regions", mode="before")
     @classmethod

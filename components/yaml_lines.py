@@ -34,9 +34,14 @@ class YamlRefused(yaml.MarkedYAMLError):
 @dataclass
 class LineIndex:
     lines: dict[tuple[str, ...], int] = field(default_factory=dict)
+    # Where each key path's value starts: (line, 1-based column of its first character of content,
+    # past an opening quote), so a finding inside a string can point at the character.
+    values: dict[tuple[str, ...], tuple[int, int]] = field(default_factory=dict)
 
     def _walk(self, node: yaml.Node, path: tuple[str, ...]) -> None:
         self.lines.setdefault(path, node.start_mark.line + 1)
+        quoted = isinstance(node, yaml.ScalarNode) and node.style in ("'", '"')
+        self.values.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1 + quoted))
         if isinstance(node, yaml.MappingNode):
             for key, value in node.value:
                 child = path + (str(key.value),)
@@ -50,6 +55,16 @@ class LineIndex:
         while path not in self.lines and path:
             path = path[:-1]
         return self.lines.get(path)
+
+    def position_of(self, path: tuple[str, ...], offset: int = 0) -> tuple[int | None, int | None]:
+        """(line, column) of the value at `path`, `offset` characters into it when it is one line of text.
+
+        A missing path falls back to its nearest existing parent's line with no column (where to add it).
+        """
+        if path in self.values:
+            line, column = self.values[path]
+            return line, column + offset
+        return self.line_of(path), None
 
 
 def check_structure(text: str, max_depth: int = DEFAULT_MAX_DEPTH) -> None:

@@ -66,7 +66,7 @@ def test_bad_field_names_file_line_field_and_fix(tmp_path: Path) -> None:
     text = GOOD.format(id="sunrise", name="Sunrise", residency="mars")
     write(tmp_path, "sunrise", text)
     [issue] = issues_of(tmp_path)
-    assert issue.startswith(f"{tmp_path.name}/sunrise.yaml:3: residency:")
+    assert issue.startswith(f"{tmp_path.name}/sunrise.yaml:3:12: residency:")
     assert "use us, eu or in" in issue
 
 
@@ -76,9 +76,9 @@ def test_every_error_in_every_file_is_reported_at_once(tmp_path: Path) -> None:
     write(tmp_path, "beta", GOOD.format(id="beta", name="Beta", residency="us").replace("residency: us", "residency: xx"))
     issues = issues_of(tmp_path)
     assert len(issues) == 3
-    assert any("alpha.yaml:5: retention.audit_log_days:" in i and "use 2557" in i for i in issues)
+    assert any("alpha.yaml:5:19: retention.audit_log_days:" in i and "use 2557" in i for i in issues)
     assert any("alpha.yaml" in i and "notifications.in_app: is required" in i for i in issues)
-    assert any("beta.yaml:3: residency:" in i for i in issues)
+    assert any("beta.yaml:3:12: residency:" in i for i in issues)
 
 
 def test_typo_in_a_key_is_refused_not_ignored(tmp_path: Path) -> None:
@@ -92,13 +92,13 @@ def test_duplicate_names_across_files_are_caught(tmp_path: Path) -> None:
     write(tmp_path, "one", name="Shared Name")
     write(tmp_path, "two", name="shared name")
     [issue] = issues_of(tmp_path)
-    assert "two.yaml:2: name:" in issue and "already used by" in issue and "one.yaml" in issue
+    assert "two.yaml:2:7: name:" in issue and "already used by" in issue and "one.yaml" in issue
 
 
 def test_id_must_match_file_name(tmp_path: Path) -> None:
     write(tmp_path, "copy", GOOD.format(id="original", name="Orig", residency="us"))
     [issue] = issues_of(tmp_path)
-    assert "copy.yaml:1: id:" in issue and "rename the file to original.yaml" in issue
+    assert "copy.yaml:1:5: id:" in issue and "set id: copy, or rename the file to original.yaml" in issue
 
 
 @pytest.mark.parametrize("bad_id", ["Upper", "ends-", "1st-clinic", "a" * 40, "under_score"])
@@ -114,7 +114,7 @@ def test_admin_never_sees_clinical_content(tmp_path: Path) -> None:
         "admin:      {sees: [audit], clinical_content: false}", "admin:      {sees: [audit], clinical_content: true}")
     write(tmp_path, "delta", text)
     [issue] = issues_of(tmp_path)
-    assert "roles.admin.clinical_content must be false" in issue
+    assert "delta.yaml:11:49: roles.admin.clinical_content: must be false" in issue
 
 
 def test_front_desk_sees_scheduling_only(tmp_path: Path) -> None:
@@ -122,7 +122,7 @@ def test_front_desk_sees_scheduling_only(tmp_path: Path) -> None:
                                                                      "front-desk: {sees: [scheduling, panel]")
     write(tmp_path, "eps", text)
     [issue] = issues_of(tmp_path)
-    assert "front-desk must see only [scheduling]" in issue
+    assert "eps.yaml:12:22: roles.front-desk.sees: the front desk must see only [scheduling]" in issue
 
 
 def test_unknown_visibility_scope_is_refused(tmp_path: Path) -> None:
@@ -147,3 +147,33 @@ def test_invalid_yaml_points_at_the_line(tmp_path: Path) -> None:
 def test_empty_catalog_is_an_error(tmp_path: Path) -> None:
     [issue] = issues_of(tmp_path)
     assert "no tenant files found" in issue and "hipaachat tenants new" in issue
+
+
+def test_a_copied_id_names_the_file_that_owns_it_and_never_suggests_overwriting(tmp_path: Path) -> None:
+    write(tmp_path, "sunrise-clinic")
+    write(tmp_path, "river-clinic", GOOD.format(id="sunrise-clinic", name="River", residency="us"))
+    [issue] = issues_of(tmp_path)
+    assert issue.startswith(f"{tmp_path.name}/river-clinic.yaml:1:5: id: 'sunrise-clinic' is already taken by "
+                            f"{tmp_path.name}/sunrise-clinic.yaml")
+    assert "set id: river-clinic" in issue and "rename" not in issue
+
+
+def test_negative_retention_never_suggests_one_day(tmp_path: Path) -> None:
+    write(tmp_path, "neg", GOOD.format(id="neg", name="Neg", residency="us").replace("2192", "-1"))
+    [issue] = issues_of(tmp_path)
+    assert "neg.yaml:5:19: retention.audit_log_days: -1 is negative" in issue
+    assert "use 1 " not in issue and "at least 2192" in issue
+
+
+def test_an_empty_file_says_empty_and_points_at_tenants_new(tmp_path: Path) -> None:
+    write(tmp_path, "blank", "# nothing yet\n")
+    [issue] = issues_of(tmp_path)
+    assert "blank.yaml:1: (file): the file is empty" in issue and "hipaachat tenants new" in issue
+
+
+def test_admin_clinical_content_points_at_its_own_line_and_field(tmp_path: Path) -> None:
+    text = GOOD.format(id="gamma", name="Gamma", residency="us").replace(
+        "admin:      {sees: [audit], clinical_content: false}", "admin:\n    sees: [audit]\n    clinical_content: true")
+    write(tmp_path, "gamma", text)
+    [issue] = issues_of(tmp_path)
+    assert issue.startswith(f"{tmp_path.name}/gamma.yaml:13:23: roles.admin.clinical_content: must be false")

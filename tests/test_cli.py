@@ -59,7 +59,7 @@ def test_bad_tenant_field_exits_2_naming_file_line_and_field(project_copy: Path)
     result = run("plan", "--stack", "local", cwd=project_copy)
     assert result.returncode == 2
     assert result.stdout == ""
-    assert "stacks/tenants/local/lotus-health.yaml:4: residency:" in result.stderr
+    assert "stacks/tenants/local/lotus-health.yaml:4:12: residency:" in result.stderr
     assert "use us, eu or in" in result.stderr
 
 
@@ -128,13 +128,25 @@ def test_tenants_list_and_schema(project_root: Path) -> None:
     assert set(schema["required"]) >= {"id", "name", "residency", "roles", "notifications"}
 
 
-def test_validate_warns_on_phi_and_strict_fails(project_copy: Path) -> None:
+def test_validate_gives_the_packs_verdict_on_templates_with_spans(project_copy: Path) -> None:
     tenant = project_copy / "stacks" / "tenants" / "local" / "sunrise-clinic.yaml"
-    tenant.write_text(tenant.read_text().replace(
-        'sms: "New message in your care portal: {{deep_link}}"',
-        'sms: "Hi {{patient_name}}, your biopsy results are ready"'))
+    original = tenant.read_text()
+    tenant.write_text(original.replace(
+        'sms: "New message in your care portal: {{deep_link}}"', 'sms: "Your HbA1c result is 9.1"'))
+    line = next(n for n, text in enumerate(tenant.read_text().splitlines(), 1) if text.strip().startswith("sms:"))
+    blocked = run("tenants", "validate", "--stack", "local", cwd=project_copy)
+    assert blocked.returncode == 2  # the pack refuses this template everywhere, so validate does too
+    located = [ln for ln in blocked.stderr.splitlines() if "notifications.sms" in ln]
+    assert len(located) == 1, blocked.stderr  # once, not once per finding
+    assert f"sunrise-clinic.yaml:{line}:14: notifications.sms: not pointer-only: a clinical term (characters 5-10)" \
+        in located[0]
+    assert "HbA1c" not in blocked.stderr and "are valid" not in blocked.stdout
+
+    tenant.write_text(original.replace('push: "You have a new message from your care team."',
+                                       'push: "Your biopsy results are ready"'))
     relaxed = run("tenants", "validate", "--stack", "local", cwd=project_copy)
-    assert relaxed.returncode == 0 and "notifications.sms" in relaxed.stderr
+    assert relaxed.returncode == 0 and "warning:" in relaxed.stderr and "notifications.push: looks like PHI" \
+        in relaxed.stderr  # advisory in the pack, a warning here
     strict = run("tenants", "validate", "--stack", "local", "--strict", cwd=project_copy)
     assert strict.returncode == 2
     assert "biopsy" not in strict.stderr  # findings describe what is wrong; they never echo the PHI

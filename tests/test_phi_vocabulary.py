@@ -1,4 +1,4 @@
-"""The reviewed pointer vocabulary (components/phi_vocabulary.py): changing it is a reviewed change.
+"""The reviewed pointer vocabulary (components/pointer_vocabulary.yaml): changing it is a reviewed change.
 
 Adding a word to the vocabulary lets every email and SMS template use it. So the list is
 pinned here by fingerprint: a pull request that extends it must update FINGERPRINT and WORDS
@@ -17,14 +17,14 @@ from components.phi import lint, lint_pointer
 from components.phi_terms import LAB_TERMS, RELATIVES, is_clinical
 from components.phi_vocabulary import POINTER_VOCABULARY
 
-FINGERPRINT = "9c74717a82637e3369a579e47eb303712cd68b9521e82f280425e5c20c1d56f4"
-WORDS = 224
+FINGERPRINT = "d61946780d883105a02cfe25c11d5724f1eff416b0d13d33567ba6b93c470547"
+WORDS = 250
 
 
 def test_the_vocabulary_is_the_reviewed_one() -> None:
     digest = hashlib.sha256("\n".join(sorted(POINTER_VOCABULARY)).encode()).hexdigest()
     assert (len(POINTER_VOCABULARY), digest) == (WORDS, FINGERPRINT), (
-        "components/phi_vocabulary.py changed: have the new words reviewed (pointer-only, never what a "
+        "components/pointer_vocabulary.yaml changed: have the new words reviewed (pointer-only, never what a "
         "message is about), then update WORDS and FINGERPRINT in this test")
 
 
@@ -47,3 +47,22 @@ def test_extending_the_vocabulary_is_what_lets_a_word_through(monkeypatch: pytes
     assert [text[f.start:f.end] for f in lint_pointer(text)] == ["fresh"]
     monkeypatch.setattr(phi, "POINTER_VOCABULARY", POINTER_VOCABULARY | {"fresh"})
     assert lint_pointer(text) == []
+
+
+def test_a_stack_extends_the_vocabulary_in_review_but_not_past_the_denylist() -> None:
+    from components.settings import StackSettings
+
+    settings = StackSettings.from_config({"hipaachat:pointerVocabulary": ["fresh", "cancer"]})
+    extra = frozenset(settings.pointer_vocabulary)
+    assert lint_pointer("Your inbox has a fresh message.", extra) == []
+    assert [f.kind.value for f in lint_pointer("Your cancer message is here.", extra)] == ["clinical_term"]
+    with pytest.raises(ValueError, match="single lower-case words"):
+        StackSettings.from_config({"hipaachat:pointerVocabulary": ["two words"]})
+
+
+def test_the_vocabulary_is_a_data_file_the_linter_loads() -> None:
+    from components.phi_vocabulary import VOCABULARY_FILE, _load
+
+    assert VOCABULARY_FILE.suffix == ".yaml" and _load(VOCABULARY_FILE) == POINTER_VOCABULARY
+    assert {"activity", "pending", "update", "notification", "reminder", "inbox", "portal", "account"} \
+        <= POINTER_VOCABULARY

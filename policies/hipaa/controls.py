@@ -162,6 +162,10 @@ CONTROLS: dict[str, ControlMapping] = {
         _MONITORING + ["164.312(a)(2)(iv)"], "Encrypt the alarm topic with the tenant's key (kms_master_key_id) and "
         "let only cloudwatch.amazonaws.com and events.amazonaws.com of this account publish.",
         prowler=["sns_topics_kms_encryption_at_rest_enabled"]),
+    "access-minimum-necessary": _m(
+        ["164.502(b)", "164.514(d)"], "Give each role only the scopes its care function needs (patient [own], "
+        "provider [panel], care-coordinator [assigned], admin [audit], front-desk [scheduling]); never audit "
+        "together with clinical scopes, never every scope."),
     "notifications-email-sms-phi-free": _m(
         ["164.514(b)(2)", "164.502(b)", "164.312(e)(1)"], "Make the template a pointer, e.g. \"You have a new message "
         "in your care portal. Log in to view it.\" (placeholders: {{deep_link}}, {{app_name}})."),

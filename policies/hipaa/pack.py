@@ -24,6 +24,7 @@ from pulumi_policy import (
 )
 
 from policies.hipaa import (  # noqa: F401  (importing a rule module registers its rules)
+    rules_access,
     rules_encryption,
     rules_gates,
     rules_isolation,
@@ -46,7 +47,7 @@ from policies.hipaa.waiver_report import WAIVER_POLICY, encode
 
 PACK_NAME = "hipaachat-hipaa"
 # The order policies are listed (and run) in: the checklist a reviewer reads top to bottom.
-CATEGORY_ORDER = ("isolation", "residency", "encryption", "retention", "monitoring", "notifications", "ai", "production",
+CATEGORY_ORDER = ("isolation", "access", "residency", "encryption", "retention", "monitoring", "notifications", "ai", "production",
                   "policy", "waivers")
 
 

@@ -39,7 +39,10 @@ def ai_features_baa_covered(resource: ResourceView, ctx: PackContext, report: Re
     if resource.type == COMETCHAT_EXTENSIONS_TYPE:
         enabled |= {e for e in resource.props.get("enabled") or [] if isinstance(e, str)}
     uncovered = sorted(enabled - covered)
-    if uncovered:
+    if uncovered and resource.type == TENANT_TYPE and set(uncovered) <= set(features):
+        report(f"features.{uncovered[0]}: {', '.join(uncovered)} enabled but not covered by the BAA; set it to false, "
+               f"or add it to hipaachat:baaCoveredFeatures once the BAA covers it{ctx.environment_note()}")
+    elif uncovered:
         report(f"{', '.join(uncovered)} enabled but not covered by the BAA; turn it off, or add it to "
                f"hipaachat:baaCoveredFeatures once the BAA covers it{ctx.environment_note()}")
 
@@ -50,19 +53,19 @@ def baa_attested(resource: ResourceView, ctx: PackContext, report: Report) -> No
     """45 CFR 164.308(b)(1), 164.314(a)(1), 164.502(e): PHI flows to a business associate only under a BAA."""
     baa = resource.facts.baa if resource.facts else None
     if baa is None or not baa.signed:
-        report(f"no BAA is recorded for this tenant; add baa: {{signed: YYYY-MM-DD, reference: ...}} to its tenant "
-               f"file once signed{ctx.environment_note()}")
+        report(f"baa: no BAA is recorded for this tenant; add baa: {{signed: YYYY-MM-DD, reference: ...}} to its "
+               f"tenant file once signed{ctx.environment_note()}")
         return
     try:
         signed = dt.date.fromisoformat(baa.signed)
     except ValueError:
-        report("the BAA date is not a YYYY-MM-DD date; record the date it was signed")
+        report("baa.signed: the BAA date is not a YYYY-MM-DD date; record the date it was signed")
         return
     if signed > ctx.today:
-        report(f"the BAA is dated {signed.isoformat()}, after today ({ctx.today.isoformat()}); a BAA must be "
+        report(f"baa.signed: the BAA is dated {signed.isoformat()}, after today ({ctx.today.isoformat()}); a BAA must be "
                f"signed before PHI flows{ctx.environment_note()}")
     if not baa.reference:
-        report("the BAA has no reference; record the contract reference (e.g. BAA-2026-041)")
+        report("baa.reference: the BAA has no reference; record the contract reference (e.g. BAA-2026-041)")
 
 
 @resource_rule(

@@ -16,7 +16,7 @@ import binascii
 
 from pulumi_policy import Severity
 
-from components.phi import ALLOWED_PLACEHOLDERS, POINTER_EXAMPLE, POINTER_ONLY_CHANNELS, lint_channel, summarize
+from components.phi import template_problem
 from policies.hipaa.context import PackContext
 from policies.hipaa.contracts import CHANNEL_TAG, S3_OBJECTS
 from policies.hipaa.enforcement import Scope
@@ -26,7 +26,7 @@ OUTSIDE_BAA_CHANNELS = ("email", "sms")
 IN_APP_CHANNELS = ("push", "in_app")
 
 
-def _lint_template(resource: ResourceView, channels: tuple[str, ...], report: Report) -> None:
+def _lint_template(resource: ResourceView, ctx: PackContext, channels: tuple[str, ...], report: Report) -> None:
     tags = resource.props.get("tags") or {}
     channel = tags.get(CHANNEL_TAG)
     if channel not in channels:
@@ -41,17 +41,10 @@ def _lint_template(resource: ResourceView, channels: tuple[str, ...], report: Re
         report(f"the {channel} template is not inline text, so it cannot be checked for PHI; deploy it as "
                "content (components.templates)")
         return
-    findings = lint_channel(channel, text)
-    if not findings:
-        return
-    placeholders = ", ".join("{{" + p + "}}" for p in sorted(ALLOWED_PLACEHOLDERS))
-    if channel in POINTER_ONLY_CHANNELS:
-        report(f"the {channel} template is not pointer-only: {summarize(findings)}. Use only the reviewed pointer "
-               f"vocabulary (components/phi_vocabulary.py) and the placeholders {placeholders}, e.g. "
-               f"\"{POINTER_EXAMPLE}\"")
-    else:
-        report(f"the {channel} template contains what looks like PHI: {summarize(findings)}. Make it a pointer, "
-               f"e.g. \"{POINTER_EXAMPLE}\" (allowed placeholders: {placeholders})")
+    # The same words `hipaachat tenants validate` prints, starting with the tenant-file field.
+    problem = template_problem(channel, text, frozenset(ctx.settings.pointer_vocabulary))
+    if problem is not None:
+        report(problem)
 
 
 @resource_rule("notifications-email-sms-phi-free", "Email and SMS templates contain no PHI: pointers only.",
@@ -62,11 +55,11 @@ def email_sms_phi_free(resource: ResourceView, ctx: PackContext, report: Report)
     Only words from the reviewed pointer vocabulary and approved placeholders: no names, dates,
     numbers, links, clinical terms or placeholders such as `{{patient_name}}` or `{{diagnosis}}`.
     """
-    _lint_template(resource, OUTSIDE_BAA_CHANNELS, report)
+    _lint_template(resource, ctx, OUTSIDE_BAA_CHANNELS, report)
 
 
 @resource_rule("notifications-push-in-app-phi-free", "Push and in-app texts contain no PHI either.",
                severity=Severity.MEDIUM, scope=Scope.ADVISORY, types=set(S3_OBJECTS))
 def push_in_app_phi_free(resource: ResourceView, ctx: PackContext, report: Report) -> None:
     """45 CFR 164.514(b)(2), 164.502(b): the same linter as email and SMS; advisory by default."""
-    _lint_template(resource, IN_APP_CHANNELS, report)
+    _lint_template(resource, ctx, IN_APP_CHANNELS, report)

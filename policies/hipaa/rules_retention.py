@@ -14,6 +14,7 @@ import math
 from pulumi_policy import PolicyConfigSchema, PolicyResource, Severity
 
 from components.catalog import CLOUDWATCH_RETENTION_DAYS
+from components.findings import field_message
 from policies.hipaa.aws_schema import UnknownAwsType, is_taggable
 from policies.hipaa.context import PackContext
 from policies.hipaa.contracts import (
@@ -61,9 +62,17 @@ def log_group_minimum(resource: ResourceView, ctx: PackContext, report: Report) 
     if days is None or days not in CLOUDWATCH_RETENTION_DAYS:
         report(f"retention {raw} is not a CloudWatch Logs retention value; use "
                f"{_smallest_allowed(max(minimum, days or 0))} (or 0 = never expire)")
+    elif days < minimum and resource.tenant is not None:  # the tenant file's value, in the file's terms
+        report(_below_minimum(days, minimum, f"log group retention_in_days = {days}"))
     elif days < minimum:
         report(f"retention is {days} days, below the {minimum}-day minimum; set retention_in_days to "
                f"{_smallest_allowed(minimum)} or more (or 0 = never expire)")
+
+
+def _below_minimum(days: int, minimum: int, detail: str) -> str:
+    """A tenant's retention is its file's `retention.audit_log_days`: say the fix there."""
+    return field_message("retention.audit_log_days", f"{days} is below the {minimum}-day minimum",
+                         f"set it to {_smallest_allowed(minimum)} or more (or 0 = never expire)", detail)
 
 
 def _lock_days(retention: object) -> int | None:
@@ -113,8 +122,7 @@ def object_lock_compliance(stack: StackView, ctx: PackContext, report: StackRepo
                 report(f"Object Lock mode is {mode or 'unset'}; use COMPLIANCE (GOVERNANCE can be bypassed)",
                        bucket.urn)
             if days is not None and days < minimum:
-                report(f"Object Lock keeps objects {days} days, below the {minimum}-day minimum; set days to at "
-                       f"least {minimum}", bucket.urn)
+                report(_below_minimum(days, minimum, f"Object Lock default retention days = {days}"), bucket.urn)
 
 
 @stack_rule("retention-s3-versioning", "Every tenant bucket keeps object versions.", severity=Severity.MEDIUM)

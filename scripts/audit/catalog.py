@@ -53,6 +53,7 @@ TITLES = {
     "164.502(b)": "Minimum necessary",
     "164.502(e)": "Disclosures to business associates",
     "164.514(b)(2)": "De-identification: Safe Harbor identifiers",
+    "164.514(d)": "Minimum necessary requirements",
 }
 
 # Stack rules have no type filter in the pack; these are the resource types each one judges.

@@ -19,6 +19,7 @@ import pulumi
 
 from scripts.engine.analyzer import PolicyOutcome, PolicyPackProcess
 from scripts.engine.capture import run_program_sharded
+from scripts.engine.locate import locate
 from scripts.engine.models import CapturedResource, Violation, Waived
 from scripts.engine.phases import preview_view
 from scripts.engine.state import write_state
@@ -80,6 +81,7 @@ def evaluate(project: Project, stack: str, *, policies: bool = True,
             preview = pack.analyze(preview_view(resources, deployed or {}), phase="preview")
             progress(f"evaluating {len(resources)} resources as `pulumi up` sees them (values resolved)")
             outcome = merge_phases(preview, pack.analyze(resources, phase="update"))
+            outcome = outcome.model_copy(update={"violations": locate(outcome.violations, project.root, stack)})
     finally:
         if pack is not None:
             pack.close()

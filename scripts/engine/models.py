@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from components.findings import split_field, where
 from components.tags import TENANT_TYPE
 
 Enforcement = Literal["advisory", "mandatory", "remediate", "disabled"]
@@ -64,6 +65,28 @@ class Violation(BaseModel):
     urn: str | None = None
     message: str
     phase: Phase = "update"
+    # Where to fix it when a tenant-file value causes it (scripts.engine.locate): the file relative
+    # to the project, its 1-based line and column, and the dotted tenant-file field.
+    file: str | None = None
+    line: int | None = None
+    column: int | None = None
+    field: str | None = None
+
+    def located(self) -> str:
+        """`file:line:column: field: what; fix` when the finding has a place in a tenant file, else the message.
+
+        The words are those `hipaachat tenants validate` prints; the policy's description (the
+        message's first line) is left to the policy name shown beside it.
+        """
+        if self.file is None or self.field is None:
+            return self.message
+        return f"{where(self.file, self.line, self.column)}: {self.finding()}"
+
+    def finding(self) -> str:
+        """`field: what; fix` for a tenant-file finding (no description line), else the message."""
+        if self.field is None:
+            return self.message
+        return f"{self.field}: {split_field(self.message)[1]}"
 
 
 class Deferred(BaseModel):

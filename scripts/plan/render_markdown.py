@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 
+from scripts.engine.locate import distinct
 from scripts.plan.report import PlanReport
 
 PHASES = {"preview": "pulumi preview", "update": "pulumi up only"}
@@ -38,10 +39,12 @@ def render_plan_markdown(report: PlanReport, today: dt.date | None = None) -> st
                     [[f"`{t.id}`", t.residency, f"{t.cometchat_region} / {t.aws_region}", len(t.resources),
                       mandatory.get(t.id, 0), advisory.get(t.id, 0)] for t in report.tenants])
     if report.violations:
-        ordered = sorted(report.violations, key=lambda v: (v.enforcement != "mandatory", v.policy, v.tenant or ""))
+        # a tenant-file finding two policies raise reads once (scripts.engine.locate.distinct)
+        ordered = sorted(distinct(report.violations),
+                         key=lambda v: (v.enforcement != "mandatory", v.policy, v.tenant or ""))
         rows = [[("error" if v.enforcement == "mandatory" else "warning"), f"`{v.policy}`", v.tenant or "(stack)",
-                 PHASES[v.phase], v.message] for v in ordered]
-        lines += ["", f"#### Violations ({len(report.violations)})", "",
+                 PHASES[v.phase], v.located()] for v in ordered]
+        lines += ["", f"#### Violations ({len(ordered)})", "",
                   *_table(["level", "policy", "tenant", "raised by", "message"], rows)]
     if report.deferred:
         lines += ["", f"{report.deferred_checks} check(s) a real `pulumi preview` cannot make yet (values unknown "

@@ -19,6 +19,7 @@ from components.yaml_lines import load_with_lines
 from policies.hipaa.controls import CONTROLS, FRAMEWORK_REFERENCE
 from policies.hipaa.pack import rules
 from policies.hipaa.waivers import WAIVERS_ENV, waiver_path
+from scripts.engine.locate import distinct
 from scripts.engine.models import Violation
 from scripts.inputs import POLICY_PACK
 from scripts.plan.report import PlanReport
@@ -58,6 +59,8 @@ def _line(path: Path, key: tuple[str, ...]) -> int | None:
 
 def _location(v: Violation, report: PlanReport, project: Project) -> tuple[Path, int | None, str]:
     """The file and line a reviewer edits, and a note for the message when that file cannot be pointed at."""
+    if v.file is not None:  # located by the engine at the tenant-file field (scripts.engine.locate)
+        return project.root / v.file, v.line, ""
     if v.policy == "waivers-valid":
         waivers = waiver_path(project.root / POLICY_PACK).resolve()  # the file the pack read
         if waivers.is_relative_to(project.root.resolve()):
@@ -103,17 +106,17 @@ def render_plan_sarif(report: PlanReport, project: Project) -> str:
     names = [*descriptions, *(p for p in used if p not in descriptions)]
     index = {name: i for i, name in enumerate(names)}
     results = []
-    for v in report.violations:
+    for v in distinct(report.violations):
         path, line, note = _location(v, report, project)
         physical: dict = {"artifactLocation": {"uri": project.relative(path), "uriBaseId": "%SRCROOT%"}}
         if line is not None:
-            physical["region"] = {"startLine": line}
+            physical["region"] = {"startLine": line, **({"startColumn": v.column} if v.column else {})}
         properties = {"enforcement": v.enforcement, "tenant": v.tenant, "urn": v.urn, "stack": report.stack}
         if (phase := getattr(v, "phase", None)) is not None:
             properties["phase"] = phase
         results.append({"ruleId": v.policy, "ruleIndex": index[v.policy],
                         "level": "error" if v.enforcement == "mandatory" else "warning",
-                        "message": {"text": v.message + note}, "locations": [{"physicalLocation": physical}],
+                        "message": {"text": v.finding() + note}, "locations": [{"physicalLocation": physical}],
                         "properties": {k: val for k, val in properties.items() if val is not None}})
     document = {
         "$schema": SARIF_SCHEMA, "version": "2.1.0",

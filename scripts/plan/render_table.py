@@ -9,6 +9,7 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
+from scripts.engine.locate import distinct
 from scripts.plan.report import PlanReport
 from scripts.plan.state import StateChanges
 
@@ -73,8 +74,8 @@ def render_plan_table(report: PlanReport, console: Console) -> None:
     if report.violations:
         # One entry per (policy, message): the same finding on many tenants reads once.
         grouped: dict[tuple[str, str, str, str], list[str]] = {}
-        for v in report.violations:
-            grouped.setdefault((v.enforcement, v.policy, v.message, v.phase), []).append(v.tenant or "(stack)")
+        for v in distinct(report.violations):
+            grouped.setdefault((v.enforcement, v.policy, v.located(), v.phase), []).append(v.tenant or "(stack)")
         console.print("[bold]policy violations[/]")
         for (enforcement, policy, message, phase), tenants in sorted(
                 grouped.items(), key=lambda i: (i[0][0] != "mandatory", i[0][3] != "preview", i[0][1])):

@@ -16,7 +16,8 @@ from pathlib import Path
 
 from components.catalog import catalog_dir, parse_tenant
 from components.files import decode
-from components.phi import lint, summarize
+from components.findings import position, span_offset, where
+from components.phi import template_problem
 from policies.hipaa.controls import CONTROLS
 from scripts.engine.models import Violation
 from scripts.plan.report import PlanReport, build_plan
@@ -50,7 +51,7 @@ def _fix_for(violations: Sequence[Violation]) -> str:
 
 
 def _describe(violations: Sequence[Violation], limit: int = 6) -> str:
-    lines = [f"{v.policy} ({v.tenant or 'stack'}): {v.message}" for v in violations[:limit]]
+    lines = [f"{v.policy} ({v.tenant or 'stack'}): {v.located()}" for v in violations[:limit]]
     if len(violations) > limit:
         lines.append(f"... and {len(violations) - limit} more (run hipaachat plan for the full list)")
     return "; ".join(lines)
@@ -79,7 +80,8 @@ def committed_gate(project: Project, files: Sequence[Path], allow_dirty: bool) -
 
 
 def templates_gate(files: Mapping[Path, bytes], project: Project) -> Gate:
-    """Strict PHI linting, as `tenants validate --strict`: any finding in any channel fails.
+    """Strict PHI linting, as `tenants validate --strict`: any finding in any channel fails (each channel by its
+    own linter, worded and placed as `tenants validate` and `plan` say it).
 
     Raises InputError for a file that is not a valid tenant (bad YAML, not a mapping, schema
     errors), as the catalog loader would report it, instead of crashing on it.
@@ -90,9 +92,12 @@ def templates_gate(files: Mapping[Path, bytes], project: Project) -> Gate:
         tenant, issues = parse_tenant(decode(content, shown), shown, path.stem, path.suffix)
         if tenant is None:
             raise InputError("\n".join(str(issue) for issue in issues))
+        source = decode(content, shown)
         for channel, text in tenant.notifications.model_dump().items():
-            if found := lint(text):
-                findings.append(f"{project.relative(path)}: notifications.{channel}: {summarize(found)}")
+            # The words and place `tenants validate` and `plan` use (components.findings).
+            if problem := template_problem(channel, text):
+                line, column = position(source, f"notifications.{channel}", span_offset(problem))
+                findings.append(f"{where(shown, line, column)}: {problem}")
     if not findings:
         return Gate(name="templates-phi-free", passed=True, detail="every notification template is pointer-only "
                     "under strict linting")

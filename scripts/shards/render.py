@@ -27,7 +27,7 @@ def render_shards_table(report: ShardsReport, console: Console) -> None:
         for v in s.violations:
             if v.enforcement == "mandatory":
                 console.print(f"[red]{s.stack}[/] · [bold]{v.policy}[/] · {v.tenant or '(stack)'}: "
-                              f"{escape(v.message)}", highlight=False)
+                              f"{escape(v.located())}", highlight=False)
     if report.changed_since is not None:
         scope = report.changed_since
         why = f" (every stack: {scope.all_because} changed)" if scope.all_because else ""

@@ -7,13 +7,13 @@ import json
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from components.care_check import care_issues
 from components.catalog import TENANT_ID, CatalogError, Tenant, TenantFile, catalog_dir, load_catalog, parse_tenant
 from components.files import TENANT_FILE, read_text
 from components.lifecycle import today
-from components.phi import lint_channel
 from components.retention_floors import stack_table
 from components.retention_plan import retention_plan
 from scripts.console import fail
@@ -21,6 +21,7 @@ from scripts.files import write_atomically
 from scripts.project import InputError, Project, StackConfig, load_stack
 from scripts.tenants.offboard import OffboardError
 from scripts.tenants.offboard import offboard as offboard_tenant
+from scripts.tenants.templates import template_findings
 
 stderr = Console(stderr=True)
 
@@ -78,36 +79,40 @@ def tenants() -> None:
       hipaachat tenants validate --stack prototype --strict     # e.g. in a pre-commit hook
       hipaachat tenants list --stack production --format json
       hipaachat tenants schema > tenant.schema.json             # for your editor
-      hipaachat tenants offboard --stack production sunrise-clinic --on 2027-03-01
+      hipaachat tenants offboard --stack production sunrise-clinic --on 2026-11-30
     """
 
 
 @tenants.command()
 @click.option("--stack", "-s", required=True, help="Stack whose catalog to check.")
-@click.option("--strict", is_flag=True, help="Also fail (exit 2) on PHI findings in notification templates.")
+@click.option("--strict", is_flag=True, help="Also fail (exit 2) on advisory findings (push and in-app texts).")
 @click.pass_context
 def validate(ctx: click.Context, stack: str, strict: bool) -> None:
     """Check every tenant file of a stack; report every problem at once (exit 2 if any).
 
-    Schema problems name file:line, the field and the fix. PHI found in notification templates
-    is reported as a warning (the policy pack blocks it at plan/deploy time); --strict makes it
-    an error, for pre-commit hooks.
+    Every finding reads `file:line:column: field: what is wrong; fix`, the same words `plan`
+    prints. Notification templates get the policy pack's verdict: an email or SMS template
+    that is not pointer-only is an error (the pack blocks it everywhere); PHI in a push or
+    in-app text is a warning (advisory in the pack, unless the stack raises it to mandatory),
+    and --strict makes warnings errors too, for pre-commit hooks.
+
+    \b
+    Exit codes: 0 valid (warnings may be printed), 2 a problem to fix.
     """
     try:
-        project, _, entries = _catalog(ctx, stack)
+        project, config, entries = _catalog(ctx, stack)
     except (CatalogError, InputError) as exc:
         fail(str(exc))
-    findings = 0
-    for entry in entries:
-        for channel, text in entry.tenant.notifications.model_dump().items():
-            for finding in lint_channel(channel, text):
-                findings += 1
-                stderr.print(f"[yellow]warning:[/] {project.relative(entry.path)}: notifications.{channel}: "
-                             f"{finding.description}", markup=True, highlight=False, soft_wrap=True)
-    if strict and findings:
-        fail(f"{findings} PHI finding(s) in notification templates; rewrite them as pointers "
-              "(\"You have a new message. Log in to view it.\")")
-    click.echo(f"{len(entries)} tenant file(s) in stacks/tenants/{stack} are valid")
+    findings = template_findings(entries, config.settings, project.relative)
+    errors = [f for f in findings if f.error or strict]
+    for finding in findings:
+        label = "[red]error:[/]" if finding in errors else "[yellow]warning:[/]"
+        stderr.print(f"{label} {escape(str(finding))}", markup=True, highlight=False, soft_wrap=True)
+    if errors:
+        fail(f"{len(errors)} notification template(s) the policy pack would refuse; rewrite them as pointers "
+             "(\"You have a new message. Log in to view it.\")")
+    click.echo(f"{len(entries)} tenant file(s) in stacks/tenants/{stack} are valid"
+               + (f" ({len(findings)} warning(s) above)" if findings else ""))
 
 
 @tenants.command("list")
@@ -246,7 +251,7 @@ def offboard(ctx: click.Context, stack: str, tenant_id: str, on: dt.datetime | N
     \b
     Examples:
       hipaachat tenants offboard --stack production sunrise-clinic
-      hipaachat tenants offboard --stack production sunrise-clinic --on 2027-03-01
+      hipaachat tenants offboard --stack production sunrise-clinic --on 2026-11-30
     """
     try:
         project = Project.find(ctx.obj)

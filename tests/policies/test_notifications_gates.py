@@ -119,7 +119,7 @@ def test_email_outside_the_reviewed_vocabulary_is_refused_without_echoing_it(ana
     found = only(analyze(stack), "notifications-email-sms-phi-free")
     assert sorted((v.tenant, v.enforcement) for v in found) == [("alpha", "mandatory"), ("bravo", "mandatory")]
     for violation in found:
-        assert "components/phi_vocabulary.py" in violation.message
+        assert "components/pointer_vocabulary.yaml" in violation.message
         for secret in ("mother", "A1c", "7.2", "Sarcoidosis", "1EG4"):
             assert secret not in violation.message
     alpha = next(v for v in found if v.tenant == "alpha")

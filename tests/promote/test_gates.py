@@ -50,6 +50,10 @@ def test_strict_linting_refuses_phi_in_any_channel(project_copy: Path) -> None:
     gate = templates_gate({path: dirty}, project)
     assert not gate.passed and "notifications.push" in gate.detail and "Jane Roe" not in gate.detail
     assert gate.fix
+    line = next(n for n, ln in enumerate(dirty.decode().splitlines(), 1) if ln.strip().startswith("push:"))
+    # the same shape and place as `tenants validate` and `plan`
+    assert gate.detail.startswith(f"stacks/tenants/prototype/sunrise-clinic.yaml:{line}:10: notifications.push: "
+                                  "looks like PHI: a person's or organization's name (characters 0-8)")
 
 
 @pytest.mark.parametrize("content", [b"id: [unclosed\n", b"- a list\n", b"notifications: [push, sms]\n"])
