@@ -89,7 +89,11 @@ class Repo:
         return failed, log + more
 
     def plan_job(self, stack: str) -> tuple[str | None, str]:
-        return _run_steps(self.plan, "plan", self.clone, self.environ, matrix={"stack": stack})
+        """plan.yml's `plan` job for one stack; its SARIF goes with the runner (never into the branch)."""
+        try:
+            return _run_steps(self.plan, "plan", self.clone, self.environ, matrix={"stack": stack})
+        finally:
+            shutil.rmtree(self.clone / "plan-sarif", ignore_errors=True)
 
     def tenant(self, stack: str, tenant: str) -> Path:
         return self.clone / "stacks" / "tenants" / stack / f"{tenant}.yaml"

@@ -124,6 +124,7 @@ def deployed(project: Project, state_file: Path, stack: str | None) -> AuditSubj
                          f"drop --stack or pass --stack {state.stack}")
     config, notes = _stack_config(project, name)
     files = [("state", state_file), *_common_files(project, name)]
-    return AuditSubject(project=project, stack=name, project_name=state.project or "hipaachat", source="deployed",
+    source = "declared-export" if state.manifest is not None and state.manifest.declared_export else "deployed"
+    return AuditSubject(project=project, stack=name, project_name=state.project or "hipaachat", source=source,
                         resources=state.resources, inputs=_inputs(project, files), stack_config=config,
                         versions=versions_of(project.root), read_seconds=time.perf_counter() - started, notes=notes)

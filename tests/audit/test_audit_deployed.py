@@ -31,7 +31,10 @@ def export(tmp_path_factory: pytest.TempPathFactory) -> dict:
     """The local stack as `pulumi stack export` would show it after `pulumi up` (synthetic values)."""
     path = tmp_path_factory.mktemp("export") / "local.json"
     write_state(path, declared(Project.find(PROJECT_ROOT), "local").resources, stack="local")
-    return json.loads(path.read_text())
+    document = json.loads(path.read_text())
+    # What Pulumi writes: its CLI version in the manifest (hipaachat's writer signs its own name there).
+    document["deployment"]["manifest"]["version"] = "v3.205.0"
+    return document
 
 
 def _resource(document: dict, suffix: str) -> dict:
@@ -54,6 +57,16 @@ def test_unchanged_export_passes_like_the_declared_stack(export: dict, tmp_path:
     assert {t["id"] for t in report["tenants"]} == {"sunrise-clinic", "lindenhof-praxis", "lotus-health"}
     assert report["summary"]["secret_findings"] == 0
     assert {i["role"] for i in report["inputs"]} >= {"state", "stack settings"}
+
+
+def test_an_export_written_by_hipaachat_is_labelled_declared_not_deployed(export: dict, tmp_path: Path) -> None:
+    document = copy.deepcopy(export)
+    document["deployment"]["manifest"]["version"] = "hipaachat 0.1.0"  # what `plan --export-state` writes
+    audit = _audit(document, tmp_path)
+    assert audit.result.returncode == 0, audit.result.stdout + audit.result.stderr
+    assert audit.json()["source"] == "declared-export"
+    html = audit.text("audit.html")
+    assert "not a deployment" in html and "deployed (pulumi stack export)" not in html
 
 
 def test_key_rotation_off_fails_the_encryption_control(export: dict, tmp_path: Path) -> None:
