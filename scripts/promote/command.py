@@ -19,6 +19,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from components.catalog import TENANT_ID, catalog_dir, parse_tenant, tenant_file_names
 from components.files import TENANT_FILE, read_bytes
+from components.settings import fleet_of
 from scripts.console import fail, stdout_console, warn
 from scripts.files import write_atomically
 from scripts.project import InputError, Project, load_stack
@@ -62,6 +63,11 @@ def _sources(project: Project, src: str, dst: str, tenant_ids: tuple[str, ...],
         files[path] = read_bytes(path, TENANT_FILE, root=project.root)
         spec = parse_tenant(files[path].decode(), project.relative(path), tenant, path.suffix)[0]
         # An invalid file is refused by the gates with its problems; placement only needs a residency.
+        environment = fleet_of(destinations[0])
+        home = holder(project, stacks_of(project, environment), tenant) if environment else None
+        if home is not None and home not in destinations:  # --to one stack, but the tenant lives in another
+            raise InputError(f"tenant {tenant} lives in {home}; promote it there (--to {environment}), or move it "
+                             f"first with `hipaachat shards move {tenant} --to {dst}`")
         pairs[tenant] = (origin, place(project, destinations, tenant, spec.residency if spec else "us", explicit))
     if len(set(pairs.values())) > 1:
         raise InputError("these tenants go to different stacks (" + ", ".join(

@@ -75,3 +75,13 @@ def test_production_stacks_refuse_tenants_new_and_offboard_with_the_path_ci_acce
     off = run("tenants", "offboard", "--stack", "production", "sunrise-clinic", "--on", "2026-11-01", cwd=project_copy)
     assert off.returncode == 1 and target.read_bytes() == before
     assert "hipaachat tenants offboard --stack prototype sunrise-clinic --on 2026-11-01" in off.stderr
+
+
+def test_promoting_to_one_shard_a_tenant_that_lives_in_another_is_refused(project_copy: Path) -> None:
+    assert run("stacks", "new", "production-2", "-e", "production", cwd=project_copy).returncode == 0
+    result = run("promote", "--from", "prototype", "--to", "production-2", "--tenant", "sunrise-clinic",
+                 "--actor", "dev", cwd=project_copy)
+    assert result.returncode == 2
+    assert "tenant sunrise-clinic lives in production" in result.stderr
+    assert "hipaachat shards move sunrise-clinic --to production-2" in result.stderr
+    assert not (project_copy / "stacks/tenants/production-2/sunrise-clinic.yaml").exists()
