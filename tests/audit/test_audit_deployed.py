@@ -190,6 +190,21 @@ def test_foreign_stack_is_judged_for_what_applies_and_says_so(tmp_path: Path) ->
     assert residency["status"] == "not_applicable"
 
 
+def test_an_unencrypted_foreign_log_group_fails_encryption_at_rest(tmp_path: Path) -> None:
+    document = copy.deepcopy(FOREIGN)
+    document["deployment"]["resources"].append(
+        {"urn": "urn:pulumi:prod::billing::aws:cloudwatch/logGroup:LogGroup::plain", "custom": True, "id": "/plain",
+         "type": "aws:cloudwatch/logGroup:LogGroup",
+         "provider": "urn:pulumi:prod::billing::pulumi:providers:aws::default_7_0_0::prov-1",
+         "inputs": {"retentionInDays": 2192}, "outputs": {"retentionInDays": 2192}})
+    audit = _audit(document, tmp_path)
+    assert audit.result.returncode == 1, audit.result.stderr
+    failing = {(f["policy"], f["urn"].rsplit("::", 1)[1]) for c in audit.json()["controls"] for s in c["scopes"]
+               for f in s["findings"] if f["status"] == "fail"}
+    assert ("encryption-log-group-tenant-key", "plain") in failing
+    assert ("encryption-log-group-tenant-key", "app") not in failing  # encrypted with its own key
+
+
 @pytest.mark.parametrize("content, reason", [
     ('{"version": 3, "deployment": {"resources": [{"urn": "urn:pulumi:a::b::t::n", "type"', "truncated"),
     ('{"name": "my-app", "dependencies": {}}', "not a Pulumi state file"),
