@@ -169,7 +169,8 @@ FOREIGN = {"version": 3, "deployment": {
                                                             "5cf8f73096256a8f31e491e813e4eb8e",
                                                             "urn": "urn:pulumi:prod::billing::aws:kms/key:Key::billing",
                                                             "id": "k-1"}},
-         "outputs": {"retentionInDays": 30}},
+         # as Pulumi exports it: the key's ARN in the outputs the pack's stack rules read
+         "outputs": {"retentionInDays": 30, "kmsKeyId": "arn:aws:kms:us-west-2:210987654321:key/k-1"}},
     ]}}
 
 
