@@ -22,7 +22,7 @@ from components.files import TENANT_FILE, read_bytes
 from components.settings import fleet_of
 from scripts.console import fail, stdout_console, warn
 from scripts.files import write_atomically
-from scripts.project import InputError, Project, load_stack
+from scripts.project import InputError, Project
 from scripts.promote import gitinfo, records, render
 from scripts.promote.check import check as run_check
 from scripts.promote.targets import holder, place, stacks_of, tenant_files
