@@ -16,6 +16,16 @@ EXIT_BAD_INPUT = 2
 stderr = Console(stderr=True)
 
 
+# Wide enough for any table a command prints: rich sizes columns to their content, so a wide
+# console never pads, it only stops cutting "lindenhof-praxis" to "linde…" in CI logs.
+PIPE_WIDTH = 4096
+
+
+def stdout_console() -> Console:
+    """Stdout for tables: the terminal's width at a terminal; piped or in CI, never truncated or wrapped."""
+    return Console() if sys.stdout.isatty() else Console(width=PIPE_WIDTH)
+
+
 def fail(message: str, code: int = EXIT_BAD_INPUT, *, label: str = "error") -> NoReturn:
     """Print `label: message` in red on stderr and exit with `code` (2 = bad input unless said otherwise)."""
     stderr.print(f"[bold red]{label}:[/] {escape(message)}", markup=True, highlight=False, soft_wrap=True)

@@ -37,4 +37,19 @@ def project_copy(tmp_path: Path) -> Path:
         shutil.copy(PROJECT_ROOT / name, root / name)
     for name in ("stacks", "policies"):
         shutil.copytree(PROJECT_ROOT / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
+    record_attestation(root)
     return root
+
+
+def record_attestation(root: Path) -> None:
+    """Replace the shipped placeholder CometChat attestation with a recorded one, as a fork does.
+
+    The production gate refuses the shipped example values; a copy that promotes or plans
+    production stands for a repository whose team recorded its own (synthetic here).
+    """
+    for name in ("environments/production.yaml", "Pulumi.production.yaml"):
+        path = root / "stacks" / name
+        text = path.read_text()
+        assert "CC-HIPAA-ADDON-EXAMPLE-0001" in text and "compliance@example.org" in text, path
+        path.write_text(text.replace("CC-HIPAA-ADDON-EXAMPLE-0001", "CC-HIPAA-ADDON-2026-0142")
+                        .replace("compliance@example.org", "compliance@harbor-health.test"))

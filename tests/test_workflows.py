@@ -67,7 +67,12 @@ def test_every_pulumi_action_step_runs_the_policy_pack() -> None:
 
 def test_production_is_reviewed_serialised_and_applies_the_plan_it_previewed() -> None:
     deploy = load("deploy.yml")
-    assert deploy["on"] == {"push": {"branches": ["main"]}}
+    assert deploy["on"]["push"]["branches"] == ["main"]
+    # Deploys only when something a deployment is made of changed; a docs-only push deploys nothing.
+    paths = deploy["on"]["push"]["paths"]
+    for needed in ("stacks/**", "policies/**", "components/**", "__main__.py", "uv.lock"):
+        assert needed in paths
+    assert not any(p.startswith(("README", "docs", "tests")) for p in paths)
     production = deploy["jobs"]["production"]
     assert production["needs"] == ["stacks", "prototype"]
     assert production["environment"] == "production"
@@ -82,6 +87,10 @@ def test_production_is_reviewed_serialised_and_applies_the_plan_it_previewed() -
     assert "stacks/promotions/" in paths and Path(pulumi[0]["with"]["plan"]).parent.as_posix() + "/" in paths
     steps_ = production["steps"]
     assert steps_.index(uploads[0]) < steps_.index(pulumi[1])  # evidence is kept before the update runs
+    # A prototype job skipped for having no tenants must not skip production; a failed one must stop it.
+    condition = production["if"]
+    assert "!cancelled()" in condition and "needs.prototype.result == 'skipped'" in condition
+    assert "needs.prototype.result == 'success'" in condition and "always()" not in condition
     assert any("promote --check" in s.get("run", "") for s in production["steps"])
 
 
@@ -95,7 +104,7 @@ def test_every_stack_of_an_environment_is_deployed_by_its_own_serialised_matrix_
         job = deploy["jobs"][environment]
         assert listing["outputs"][environment] == f"${{{{ steps.stacks.outputs.{environment} }}}}"
         assert job["strategy"]["matrix"] == f"${{{{ fromJSON(needs.stacks.outputs.{environment}) }}}}"
-        assert job["if"] == f"fromJSON(needs.stacks.outputs.{environment}).include[0] != null"
+        assert f"fromJSON(needs.stacks.outputs.{environment}).include[0] != null" in job["if"]
         assert job["strategy"]["fail-fast"] is False  # never cancel another stack's running `pulumi up`
         assert job["concurrency"] == {"group": "deploy-${{ matrix.stack }}", "cancel-in-progress": False}
         assert job["env"]["HIPAACHAT_STACK"] == "${{ matrix.stack }}"
@@ -107,6 +116,13 @@ def test_every_stack_of_an_environment_is_deployed_by_its_own_serialised_matrix_
     plan = load("plan.yml")["jobs"]["plan"]
     upload = next(s for s in plan["steps"] if str(s.get("uses", "")).startswith("github/codeql-action/upload-sarif"))
     assert "${{ matrix.stack }}" in upload["with"]["category"]  # one code-scanning analysis per stack
+    # Without code scanning (private repository, fork PR) the upload fails: a notice, not a red job, and the
+    # SARIF is kept as an artifact before the upload is tried.
+    assert upload["continue-on-error"] is True
+    notice = next(s for s in plan["steps"] if f"steps.{upload['id']}.outcome == 'failure'" in s.get("if", ""))
+    assert "::notice" in notice["run"]
+    artifact = next(s for s in plan["steps"] if str(s.get("uses", "")).startswith("actions/upload-artifact@"))
+    assert plan["steps"].index(artifact) < plan["steps"].index(upload) and "plan-sarif" in artifact["with"]["path"]
 
 
 def test_aws_access_is_oidc_only_never_static_keys() -> None:
@@ -284,7 +300,7 @@ def test_the_plan_workflow_runs_green_on_a_pull_request_and_blocks_a_direct_prod
                                      "GIT_COMMITTER_NAME": "dev", "GIT_COMMITTER_EMAIL": "dev@example.org"})
     failed, log = _run_steps(workflow, "stacks", clone, environ)
     assert failed == "Production tenants changed only by promotion", log
-    assert "differs from stacks/tenants/prototype/sunrise-clinic.yaml" in log
+    assert "(edited without a promotion)" in log
 
 
 def test_a_pull_request_that_changes_no_stack_plans_nothing(tmp_path: Path) -> None:

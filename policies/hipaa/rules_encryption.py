@@ -199,8 +199,14 @@ def s3_tls_only(stack: StackView, ctx: PackContext, report: StackReport) -> None
 def _store_key(stack: StackView, types: tuple[str, ...], what: str, report: StackReport) -> None:
     for store in stack.of_type(*types):
         owner = stack.owner(store.urn)
-        if owner is not None and (problem := key_problem(stack, owner, stack.props(store).get("kmsKeyId"),
-                                                         store.property_dependencies.get("kmsKeyId", []))):
+        key = stack.props(store).get("kmsKeyId")
+        if owner is None:
+            # Outside every tenant (a foreign stack): no tenant key to compare with, but encryption at rest
+            # with a customer-managed key is still checkable. An unknown key (preview) is not a finding.
+            if key is None or key == "":
+                report(f"{what} has no customer-managed KMS key (kms_key_id unset: AWS-managed encryption at "
+                       "best); set kms_key_id to a customer-managed key", store.urn)
+        elif problem := key_problem(stack, owner, key, store.property_dependencies.get("kmsKeyId", [])):
             report(f"{what} {problem}; set kms_key_id to tenant '{owner}''s key ARN", store.urn)
 
 

@@ -79,6 +79,30 @@ def cometchat_plan_hipaa_eligible(resource: ResourceView, ctx: PackContext, repo
     if missing:
         report(f"hipaachat:cometchatPlan lacks {', '.join(missing)}; record the HIPAA-eligible plan once "
                f"CometChat confirms it{ctx.environment_note()}")
+        return
+    shipped = placeholder(plan.reference, plan.attested_by)
+    if shipped:
+        report(f"hipaachat:cometchatPlan is a placeholder ({shipped}), not a recorded attestation; once CometChat "
+               "confirms your HIPAA-eligible plan in writing, set reference to its confirmation id and attestedBy to "
+               "who checked it in stacks/environments/production.yaml, then run `hipaachat stacks sync --environment "
+               f"production`{ctx.environment_note()}")
+
+
+# What the shipped examples look like: a fork must not pass the production gate on invented evidence.
+PLACEHOLDER_WORDS = ("example", "placeholder", "changeme", "change-me", "todo")
+PLACEHOLDER_DOMAINS = ("example.org", "example.com", "example.net", "example")
+
+
+def placeholder(reference: str | None, attested_by: str | None) -> str:
+    """Which attestation values are recognisably the shipped example ('' when none is)."""
+    found = []
+    if reference and any(word in reference.lower() for word in PLACEHOLDER_WORDS):
+        found.append(f"reference {reference}")
+    domain = (attested_by or "").rpartition("@")[2].lower()
+    if attested_by and (domain in PLACEHOLDER_DOMAINS or domain.endswith(".example")
+                        or any(word in attested_by.lower() for word in PLACEHOLDER_WORDS[1:])):
+        found.append(f"attestedBy {attested_by}")
+    return ", ".join(found)
 
 
 @resource_rule(

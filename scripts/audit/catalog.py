@@ -74,6 +74,8 @@ STACK_ONLY = frozenset({"policy-config-invalid", "waivers-valid", WAIVER_POLICY}
 # Meaningful without hipaachat's tenant model: what a foreign stack is evaluated for.
 TENANT_INDEPENDENT = frozenset({"encryption-kms-key-rotation", "encryption-kms-deletion-window",
                                 "isolation-no-wildcard-principal", "retention-log-group-minimum",
+                                # judge stores outside tenants on a customer-managed key alone
+                                "encryption-log-group-tenant-key", "encryption-secret-tenant-key",
                                 "policy-config-invalid", "waivers-valid", SECRET_HYGIENE})
 _EVERYTHING = "*"
 

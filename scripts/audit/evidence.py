@@ -52,6 +52,7 @@ from scripts.audit.tenants import TenantFacts
 from scripts.audit.trail import trail_evidence
 from scripts.inputs import POLICY_PACK
 from scripts.engine.models import CapturedResource, tenant_owners
+from scripts.engine.pack_manifest import pack_version
 from scripts.project import InputError, Project, StackConfig, stack_config_for_pack
 
 @dataclass(frozen=True)
@@ -84,7 +85,9 @@ def evaluate(subject: AuditSubject) -> PolicyResults:
     with PolicyPackProcess(subject.project.root / POLICY_PACK, stack_config=config, project=subject.project_name,
                            stack=subject.stack) as pack:
         outcome = pack.analyze(subject.resources, phase="update")
-        label = f"{pack.info.name}@{pack.info.version}" if pack.info else "unknown"
+        # The manifest's version, as `pulumi policy publish` and `shards pack` name the pack (not the SDK's).
+        label = (f"{pack.info.name}@{pack_version(subject.project.root / POLICY_PACK, root=subject.project.root)}"
+                 if pack.info else "unknown")
     return PolicyResults(outcome=outcome, pack=label, seconds=time.perf_counter() - started)
 
 

@@ -17,7 +17,8 @@ from scripts.audit.monitoring_models import MonitoringEvidence
 SCHEMA_VERSION = "1.0"
 
 ControlStatus = Literal["pass", "fail", "waived", "advisory", "not_applicable"]
-Source = Literal["declared", "deployed"]
+# declared-export: a state file `hipaachat plan --export-state` wrote (the declared state, not a deployment).
+Source = Literal["declared", "declared-export", "deployed"]
 
 # How statuses combine, worst first: one failing tenant fails the control.
 STATUS_ORDER: tuple[ControlStatus, ...] = ("fail", "advisory", "waived", "pass", "not_applicable")
@@ -40,7 +41,8 @@ class Versions(_Model):
     hipaachat: str
     policy_pack: str = Field(description="name@version the policy pack reported over the Analyzer protocol")
     git_commit: str | None = Field(description="HEAD of the project's git checkout; null outside git")
-    git_dirty: bool | None = Field(description="true when the checkout has uncommitted changes")
+    git_dirty: bool | None = Field(description="true when the checkout has uncommitted changes, or untracked files under "
+                                              "stacks/, policies/ or components/")
 
 
 class Finding(_Model):
@@ -271,7 +273,8 @@ class AuditReport(_Model):
     stack: str
     project: str
     environment: str
-    source: Source = Field(description="declared: the repository under mocks; deployed: a pulumi stack export")
+    source: Source = Field(description="declared: the repository under mocks; declared-export: a state file "
+                           "hipaachat plan --export-state wrote; deployed: a pulumi stack export")
     scope: list[str] | None = Field(description="tenant ids this evidence is limited to; null = the whole stack")
     framework: str
     inputs: list[InputFile]

@@ -65,6 +65,9 @@ def _git(root: Path, *args: str) -> str | None:
     return done.stdout.strip() if done is not None and done.returncode == 0 else None
 
 
+DIRTY_UNTRACKED = ("stacks", "policies", "components")
+
+
 def versions_of(root: Path) -> Callable[[str], Versions]:
     try:
         own = importlib.metadata.version("hipaachat")
@@ -72,8 +75,10 @@ def versions_of(root: Path) -> Callable[[str], Versions]:
         own = "unknown"
     commit = _git(root, "rev-parse", "HEAD")
     status = _git(root, "status", "--porcelain", "--untracked-files=no") if commit else None
-    return lambda pack: Versions(hipaachat=own, policy_pack=pack, git_commit=commit,
-                                 git_dirty=None if status is None else bool(status))
+    # An untracked tenant file, stack file, policy or component is deployed and audited all the same.
+    untracked = _git(root, "ls-files", "--others", "--exclude-standard", "--", *DIRTY_UNTRACKED) if commit else None
+    dirty = None if status is None or untracked is None else bool(status or untracked)
+    return lambda pack: Versions(hipaachat=own, policy_pack=pack, git_commit=commit, git_dirty=dirty)
 
 
 def declared(project: Project, stack: str) -> AuditSubject:
@@ -119,6 +124,7 @@ def deployed(project: Project, state_file: Path, stack: str | None) -> AuditSubj
                          f"drop --stack or pass --stack {state.stack}")
     config, notes = _stack_config(project, name)
     files = [("state", state_file), *_common_files(project, name)]
-    return AuditSubject(project=project, stack=name, project_name=state.project or "hipaachat", source="deployed",
+    source = "declared-export" if state.manifest is not None and state.manifest.declared_export else "deployed"
+    return AuditSubject(project=project, stack=name, project_name=state.project or "hipaachat", source=source,
                         resources=state.resources, inputs=_inputs(project, files), stack_config=config,
                         versions=versions_of(project.root), read_seconds=time.perf_counter() - started, notes=notes)

@@ -102,7 +102,7 @@ class TenantFacts:
     def notifications(self):
         declared = {k: v for k, v in _mapping(self.declared.get("notifications")).items() if isinstance(v, str)}
         deployed: dict[str, str] | None = None
-        if self.source == "deployed":
+        if self.source in ("deployed", "declared-export"):  # a state file holds the template objects
             deployed = {}
             for obj in self.of(*c.S3_OBJECTS):
                 channel = _mapping(prop(obj, "tags")).get(CHANNEL_TAG)

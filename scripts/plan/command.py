@@ -10,7 +10,7 @@ import click
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from scripts.console import fail, warn
+from scripts.console import fail, stdout_console, warn
 from scripts.inputs import validate_inputs
 from scripts.project import InputError, Project
 
@@ -110,7 +110,7 @@ def plan(ctx: click.Context, stack: str, fmt: str, outs: tuple[Path, ...], no_po
         # Write then rename: a reader (CI, an auditor's tooling) never sees half a report.
         write_atomically(out, renderings[OUT_SUFFIXES.get(out.suffix.lower(), "json")]() + "\n")
     if fmt == "table":
-        render_plan_table(report, Console())
+        render_plan_table(report, stdout_console())
     else:
         click.echo(renderings[fmt]())
     sys.exit(EXIT_BLOCKED if report.blocked else 0)

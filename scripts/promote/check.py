@@ -1,66 +1,101 @@
-"""`promote --check`: is every destination tenant file exactly what a promotion put there?
+"""`promote --check`: did every file of the destination's stacks arrive through promote (or a move)?
 
-It fails on a destination file that differs from the source's, one whose bytes no promotion
-recorded (a direct edit of the production catalog), a promoted file that was deleted, and a
-record file whose hash chain is broken (an edited, deleted or reordered line).
+The destination is an environment (all its stacks) or one stack. For each stack, the latest
+record naming a tenant in stacks/promotions/<stack>.jsonl says what must be there: the bytes a
+promotion or a move-in recorded, or nothing after a move-out. The check fails on a file whose
+bytes differ from that record (a direct edit), a file no record names (written by hand or by
+`tenants new`), a recorded file that is gone, and a broken chain. A source file that production
+does not have yet, or has in an older version, is *pending promotion*: listed, never a failure.
 """
 
 from __future__ import annotations
 
-from components.catalog import catalog_dir, tenant_file_names
+from dataclasses import dataclass, field
+
 from components.files import TENANT_FILE, read_bytes
-from scripts.project import Project, load_stack
-from scripts.promote.models import Problem
+from scripts.project import Project
+from scripts.promote.models import Pending, Problem, PromotionRecord
 from scripts.promote.records import digest, read_chain, records_path
+from scripts.promote.targets import holder, stacks_of, tenant_files
 
 
-def check(project: Project, src: str, dst: str) -> list[Problem]:
-    load_stack(project, src)
-    load_stack(project, dst)
-    path = records_path(project.root, dst)
+@dataclass
+class CheckResult:
+    stacks: list[str]
+    problems: list[Problem] = field(default_factory=list)
+    pending: list[Pending] = field(default_factory=list)
+    files: int = 0
+    records: int = 0
+
+
+def _expected(record: PromotionRecord, stack: str) -> bool:
+    """Whether the record leaves the tenant in `stack` (promoted or moved in) rather than moved out."""
+    return record.to == stack
+
+
+def check_stack(project: Project, stack: str, src: str, result: CheckResult) -> dict[str, str]:
+    """Append `stack`'s problems; return its tenants' recorded sha256 (those expected present)."""
+    path = records_path(project.root, stack)
     shown = project.relative(path)
     chain = read_chain(path, root=project.root)
-    problems = [Problem(file=shown, message=p, fix=f"Restore {shown} from git history (git checkout -- {shown}); "
-                        "records are append-only and written only by hipaachat promote.") for p in chain.problems]
-    latest: dict[str, tuple[int, str]] = {}
+    result.records += len(chain.records)
+    restore = (f"Restore {shown} from git history (git checkout -- {shown}); records are append-only and written "
+               "only by hipaachat promote and hipaachat shards move.")
+    result.problems += [Problem(file=shown, message=p, fix=restore) for p in chain.problems]
+    latest: dict[str, tuple[int, PromotionRecord, str]] = {}
     for number, record in chain.records:
-        if record.to != dst:
-            problems.append(Problem(file=shown, message=f"line {number}: records a promotion to {record.to!r}, "
-                                    f"not {dst!r}", fix=f"Restore {shown} from git history."))
+        if record.to != stack and not (record.kind == "move" and record.from_ == stack):
+            result.problems.append(Problem(file=shown, message=f"line {number}: records a {record.kind} to "
+                                           f"{record.to!r}, not to {stack!r}", fix=restore))
+            continue
         for tenant in record.tenants:
-            latest[tenant.id] = (number, tenant.sha256)
-    source_dir, target_dir = catalog_dir(project.root, src), catalog_dir(project.root, dst)
-    promote = f"hipaachat promote --from {src} --to {dst} --tenant"
-    # Every file the catalog loader deploys (<id>.yaml and <id>.yml), so no suffix escapes the check;
-    # a source file is matched by tenant id (stem), whatever its suffix.
-    source_files = tenant_file_names(source_dir)[0]
-    sources = {p.stem: p for p in reversed(source_files)} | {p.name: p for p in source_files}
-    present = set()
-    for target in tenant_file_names(target_dir)[0]:
-        tenant, rel = target.stem, project.relative(target)
+            latest[tenant.id] = (number, record, tenant.sha256)
+    promote = f"hipaachat promote --from {src} --to {stack} --tenant"
+    present = tenant_files(project, stack)
+    result.files += len(present)
+    for tenant, target in present.items():
+        rel = project.relative(target)
         data = read_bytes(target, TENANT_FILE, root=project.root)
-        present.add(tenant)
-        source = sources.get(target.name) or sources.get(tenant)
-        if source is None:
-            problems.append(Problem(file=rel, tenant=tenant, message=f"no {project.relative(source_dir / target.name)} "
-                                    "to promote from",
-                                    fix=f"Restore the {src} file; tenants enter {dst} only by promotion."))
-        elif read_bytes(source, TENANT_FILE, root=project.root) != data:
-            problems.append(Problem(file=rel, tenant=tenant, message=f"differs from {project.relative(source)}",
-                                    fix=f"Make the change in {project.relative(source)}, commit it, then run "
-                                        f"`{promote} {tenant}`; never edit {dst}'s catalog directly."))
-        recorded = latest.get(tenant)
-        if recorded is None:
-            problems.append(Problem(file=rel, tenant=tenant, message=f"no promotion record in {shown} names it",
-                                    fix=f"Remove the file and promote it: `{promote} {tenant}`."))
-        elif recorded[1] != digest(data):
-            problems.append(Problem(file=rel, tenant=tenant, message=f"its latest promotion ({shown} line "
-                                    f"{recorded[0]}) recorded sha256 {recorded[1][:12]}..., the file now has "
-                                    f"{digest(data)[:12]}... (edited after promotion)",
-                                    fix=f"Undo the edit (git checkout -- {rel}) and promote the change from {src}."))
-    for tenant in sorted(set(latest) - present):
-        problems.append(Problem(file=project.relative(target_dir / f"{tenant}.yaml"), tenant=tenant,
-                                message=f"promoted ({shown} line {latest[tenant][0]}) but the file is gone",
-                                fix="Restore it; offboard a tenant with lifecycle.state: offboarded, never by "
-                                    "deleting its file."))
-    return problems
+        entry = latest.get(tenant)
+        if entry is None or not _expected(entry[1], stack):
+            why = ("no promotion record in " + shown + " names it" if entry is None else
+                   f"{shown} line {entry[0]} recorded it moving to {entry[1].to}")
+            result.problems.append(Problem(
+                file=rel, tenant=tenant, message=f"{why}: it did not arrive by promotion or move",
+                fix=f"Remove the file (git rm {rel}); create the tenant in {src} (hipaachat tenants new --stack {src} "
+                    f"{tenant}), commit it, then `{promote} {tenant}`."))
+        elif entry[2] != digest(data):
+            result.problems.append(Problem(
+                file=rel, tenant=tenant, message=f"its latest record ({shown} line {entry[0]}) has sha256 "
+                f"{entry[2][:12]}..., the file now has {digest(data)[:12]}... (edited without a promotion)",
+                fix=f"Undo the edit (git checkout -- {rel}); make the change in {src}, commit it, then "
+                    f"`{promote} {tenant}`."))
+    recorded = {t: e[2] for t, e in latest.items() if _expected(e[1], stack)}
+    for tenant in sorted(set(recorded) - set(present)):
+        number = latest[tenant][0]
+        result.problems.append(Problem(
+            file=f"stacks/tenants/{stack}/{tenant}.yaml", tenant=tenant,
+            message=f"recorded ({shown} line {number}) but the file is gone",
+            fix=f"Restore it (git checkout -- stacks/tenants/{stack}/{tenant}.yaml). Offboard a tenant in {src} "
+                f"(hipaachat tenants offboard --stack {src} {tenant}) and promote it; move it with "
+                "hipaachat shards move; never delete its file."))
+    return recorded
+
+
+def check(project: Project, src: str, dst: str) -> CheckResult:
+    sources, destinations = stacks_of(project, src), stacks_of(project, dst)
+    result = CheckResult(stacks=destinations)
+    recorded: dict[str, str] = {}
+    for stack in destinations:
+        recorded |= check_stack(project, stack, src, result)
+    for source in sources:
+        for tenant, path in sorted(tenant_files(project, source).items()):
+            home = holder(project, destinations, tenant)
+            data = read_bytes(path, TENANT_FILE, root=project.root)
+            if home is not None and recorded.get(tenant) == digest(data):
+                continue
+            result.pending.append(Pending(
+                tenant=tenant, source=project.relative(path), destination=home,
+                state="new" if home is None else "changed",
+                command=f"hipaachat promote --from {source} --to {home or dst} --tenant {tenant}"))
+    return result

@@ -17,13 +17,15 @@ import click
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from components.catalog import TENANT_ID, catalog_dir, tenant_file_names
+from components.catalog import TENANT_ID, catalog_dir, parse_tenant, tenant_file_names
 from components.files import TENANT_FILE, read_bytes
-from scripts.console import fail, warn
+from components.settings import fleet_of
+from scripts.console import fail, stdout_console, warn
 from scripts.files import write_atomically
-from scripts.project import InputError, Project, load_stack
+from scripts.project import InputError, Project
 from scripts.promote import gitinfo, records, render
 from scripts.promote.check import check as run_check
+from scripts.promote.targets import holder, place, stacks_of, tenant_files
 from scripts.promote.models import PromotionRecord
 
 if TYPE_CHECKING:  # gates and the analyzer pull in the plan machinery and the Pulumi SDK (grpc):
@@ -34,27 +36,44 @@ EXIT_REFUSED = 1
 stderr = Console(stderr=True)
 
 
-def _sources(project: Project, src: str, dst: str, tenant_ids: tuple[str, ...]) -> dict[Path, bytes]:
-    """Each requested tenant's source file and its exact bytes (the bytes that will be promoted)."""
+def _sources(project: Project, src: str, dst: str, tenant_ids: tuple[str, ...],
+             explicit: str | None) -> tuple[str, str, dict[Path, bytes]]:
+    """The source stack, the destination stack and each requested tenant's exact bytes.
+
+    `src` and `dst` are environments or stacks (scripts.promote.targets); one promotion lands in
+    one destination stack, so tenants bound for different shards are promoted one run each.
+    """
     if src == dst:
         raise InputError(f"--from and --to are both {src!r}; promote from one stack to another (e.g. "
                          "--from prototype --to production)")
-    load_stack(project, src)
-    load_stack(project, dst)
+    sources, destinations = stacks_of(project, src), stacks_of(project, dst)
+    if set(sources) & set(destinations):
+        raise InputError(f"--from {src} and --to {dst} share stacks; promote from one environment to another")
     if not tenant_ids:
         raise InputError("no --tenant given; name each tenant to promote (--tenant ID, repeatable)")
-    source_dir = catalog_dir(project.root, src)
-    # The catalog loader's file names (<id>.yaml or <id>.yml), matched by tenant id.
-    named = {p.stem: p for p in reversed(tenant_file_names(source_dir)[0])}
     files: dict[Path, bytes] = {}
+    pairs: dict[str, tuple[str, str]] = {}
     for tenant in dict.fromkeys(tenant_ids):
-        path = named.get(tenant) if TENANT_ID.match(tenant) else None
-        if path is None:
-            known = ", ".join(sorted(named)) or "none"
-            raise InputError(f"{project.relative(source_dir / f'{tenant}.yaml')}: no such tenant file in stack "
-                             f"{src}; known tenants: {known}")
+        origin = holder(project, sources, tenant) if TENANT_ID.match(tenant) else None
+        if origin is None:
+            known = ", ".join(sorted(t for s in sources for t in tenant_files(project, s))) or "none"
+            raise InputError(f"stacks/tenants/{sources[0]}/{tenant}.yaml: no such tenant file in {src}; "
+                             f"known tenants: {known}")
+        path = tenant_files(project, origin)[tenant]
         files[path] = read_bytes(path, TENANT_FILE, root=project.root)
-    return files
+        spec = parse_tenant(files[path].decode(), project.relative(path), tenant, path.suffix)[0]
+        # An invalid file is refused by the gates with its problems; placement only needs a residency.
+        environment = fleet_of(destinations[0])
+        home = holder(project, stacks_of(project, environment), tenant) if environment else None
+        if home is not None and home not in destinations:  # --to one stack, but the tenant lives in another
+            raise InputError(f"tenant {tenant} lives in {home}; promote it there (--to {environment}), or move it "
+                             f"first with `hipaachat shards move {tenant} --to {dst}`")
+        pairs[tenant] = (origin, place(project, destinations, tenant, spec.residency if spec else "us", explicit))
+    if len(set(pairs.values())) > 1:
+        raise InputError("these tenants go to different stacks (" + ", ".join(
+            f"{t}: {a} -> {b}" for t, (a, b) in pairs.items()) + "); promote each destination stack in its own run")
+    origin, target = next(iter(pairs.values()))
+    return origin, target, files
 
 
 def _destination(target_dir: Path, source: Path) -> Path:
@@ -79,33 +98,35 @@ def _record_builder(project: Project, evaluation: Evaluation, files: dict[Path, 
 
 
 def _run_check(project: Project, src: str, dst: str, fmt: str) -> None:
-    problems = run_check(project, src, dst)
-    chain = records.read_chain(records.records_path(project.root, dst), root=project.root)
-    files = len(tenant_file_names(catalog_dir(project.root, dst))[0])
+    result = run_check(project, src, dst)
     if fmt == "json":
-        click.echo(render.check_json(src, dst, problems, files, len(chain.records)))
-    elif problems:
-        render.problems_list(problems, src, dst, Console())
+        click.echo(render.check_json(src, dst, result))
+    elif fmt == "markdown":
+        click.echo(render.check_markdown(src, dst, result))
     else:
-        click.echo(f"ok: {files} tenant file(s) in stacks/tenants/{dst} are byte-identical to {src} and match their "
-                   f"promotion records; the chain of {len(chain.records)} record(s) is intact")
-    sys.exit(EXIT_REFUSED if problems else 0)
+        render.check_text(src, dst, result, stdout_console())
+    sys.exit(EXIT_REFUSED if result.problems else 0)
 
 
 @click.command()
-@click.option("--from", "src", required=True, metavar="SRC", help="Stack to promote from (e.g. prototype).")
-@click.option("--to", "dst", required=True, metavar="DST", help="Stack to promote to (e.g. production).")
+@click.option("--from", "src", required=True, metavar="SRC",
+              help="Environment or stack to promote from (e.g. prototype).")
+@click.option("--to", "dst", required=True, metavar="DST",
+              help="Environment (all its stacks: production, production-*) or one stack to promote to.")
+@click.option("--stack", "explicit", metavar="STACK",
+              help="Destination stack for a new tenant when DST has several (default: by residency).")
 @click.option("--tenant", "tenant_ids", multiple=True, metavar="ID", help="Tenant to promote; repeat for several.")
 @click.option("--dry-run", is_flag=True, help="Run every gate and report; write nothing.")
 @click.option("--actor", help="Who promotes, for the record. Default: $GITHUB_ACTOR, else git's user.email.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown"]), default="table", show_default=True,
+              help="markdown: for a pull request body or a job summary.")
 @click.option("--allow-dirty", is_flag=True, help="Let uncommitted tenant files through (local trials only).")
 @click.option("--plan-out", type=click.Path(dir_okay=False, path_type=Path),
               help="Save the destination plan whose sha256 the record holds (canonical JSON).")
 @click.option("--check", "check_only", is_flag=True,
-              help="Only verify DST: every tenant file identical to SRC's, recorded, and the chain intact.")
+              help="Only verify DST: every tenant file is what its latest record says; list pending promotions.")
 @click.pass_context
-def promote(ctx: click.Context, src: str, dst: str, tenant_ids: tuple[str, ...], dry_run: bool, actor: str | None,
+def promote(ctx: click.Context, src: str, dst: str, explicit: str | None, tenant_ids: tuple[str, ...], dry_run: bool, actor: str | None,
             fmt: str, allow_dirty: bool, plan_out: Path | None, check_only: bool) -> None:
     """Promote tenants from SRC to DST once their gates pass, and record it.
 
@@ -120,20 +141,33 @@ def promote(ctx: click.Context, src: str, dst: str, tenant_ids: tuple[str, ...],
       waivers             waivers the tenant relies on in DST, with expiry (<= 30 days: warning)
 
     \b
-    On success the file lands in stacks/tenants/DST/ byte-identical, and one hash-chained
-    record is appended to stacks/promotions/DST.jsonl naming the commit, the actor, the file's
-    sha256, the gates, the DST plan's sha256 and the waivers. A refused promotion writes nothing.
+    On success the file lands byte-identical in the destination stack, and one hash-chained
+    record is appended to stacks/promotions/<stack>.jsonl naming the commit, the actor, the
+    file's sha256, the gates, the plan's sha256 and the waivers. A refused promotion writes nothing.
 
     \b
-    Exit codes: 0 promoted, already identical, or --check clean; 1 a gate failed, or --check
-    found an unpromoted edit or a broken chain; 2 bad input (unknown stack or tenant, SRC = DST,
-    malformed files).
+    DST is an environment (production = the stack production and its shards production-*)
+    or one stack. A tenant already in one of DST's stacks is promoted there; a new tenant goes
+    to --stack, else to the one stack whose hipaachat:residencies names its residency, else to
+    the one stack that accepts its residency; otherwise promote refuses and asks for --stack.
+
+    \b
+    --check proves DST changed only through promote (and shards move): every tenant file of
+    every DST stack is the bytes its latest record says, every chain is intact, and no file is
+    unrecorded. SRC tenants that DST lacks or has in an older version are listed as pending
+    promotion: never a failure.
+
+    \b
+    Exit codes: 0 promoted, already identical, or --check clean (pending promotions allowed);
+    1 a gate failed, or --check found an unrecorded file or edit, a missing file or a broken
+    chain; 2 bad input (unknown stack or tenant, SRC = DST, malformed files).
 
     \b
     Examples:
       hipaachat promote --from prototype --to production --tenant sunrise-clinic --dry-run
       hipaachat promote --from prototype --to production --tenant a-clinic --tenant b-clinic
-      hipaachat promote --check --from prototype --to production
+      hipaachat promote --from prototype --to production --tenant lindenhof-praxis --stack production-eu
+      hipaachat promote --check --from prototype --to production --format markdown
     """
     try:
         project = Project.find(ctx.obj)
@@ -142,7 +176,7 @@ def promote(ctx: click.Context, src: str, dst: str, tenant_ids: tuple[str, ...],
         from scripts.engine.analyzer import PolicyPackError
         from scripts.promote.gates import evaluate
 
-        files = _sources(project, src, dst, tenant_ids)
+        src, dst, files = _sources(project, src, dst, tenant_ids, explicit)
         target_dir = catalog_dir(project.root, dst)
         landing = {p: _destination(target_dir, p) for p in files}
         pending = {p: data for p, data in files.items()
@@ -190,8 +224,15 @@ def promote(ctx: click.Context, src: str, dst: str, tenant_ids: tuple[str, ...],
     if fmt == "json":
         click.echo(render.outcome_json(status=status, src=src, dst=dst, tenants=promoted_ids, gates=evaluation.gates,
                                        record=record, plan_sha256=evaluation.plan_sha256))
+    elif fmt == "markdown":
+        verdict = {"refused": "**REFUSED**: a gate failed; nothing was written",
+                   "dry-run": "would promote (dry run; nothing was written)",
+                   "promoted": f"**PROMOTED** to `stacks/tenants/{dst}/`"
+                               + (f"; record `{record.id[:12]}...`" if record else "")}[status]
+        click.echo(render.gates_markdown(evaluation.gates, f"hipaachat promote {src} -> {dst}: "
+                                         f"{', '.join(promoted_ids)}") + f"\n\n{verdict}")
     else:
-        console = Console()
+        console = stdout_console()
         render.gates_table(evaluation.gates, f"hipaachat promote {src} -> {dst}: {', '.join(promoted_ids)}", console)
         if status == "refused":
             console.print("[bold red]REFUSED[/]: a gate failed; nothing was written", highlight=False)

@@ -8,6 +8,8 @@ a waiver's days left) live on the in-memory models and never reach the record fi
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -64,8 +66,12 @@ class PromotionRecord(BaseModel):
     to: str
     tenants: list[TenantDigest]
     gates: list[RecordedGate]
-    plan_sha256: str
+    # A move between shards (`shards move`) plans nothing: no gates, no plan hash.
+    plan_sha256: str | None
     waivers: list[WaiverUse] = Field(default_factory=list)
+    # "promotion" (absent in records written before moves existed) or "move": a move is recorded in
+    # both stacks' files, so the source's chain says the tenant left and the target's that it arrived.
+    kind: Literal["promotion", "move"] = "promotion"
 
 
 class Problem(BaseModel):
@@ -75,3 +81,13 @@ class Problem(BaseModel):
     tenant: str | None = None
     message: str
     fix: str
+
+
+class Pending(BaseModel):
+    """A source tenant file that production does not have yet, byte for byte: promote it when ready."""
+
+    tenant: str
+    source: str
+    destination: str | None
+    state: Literal["new", "changed"]
+    command: str

@@ -49,8 +49,10 @@ def digest(data: bytes) -> str:
 
 def seal(body: dict[str, Any]) -> PromotionRecord:
     """A record whose id is the sha256 of its canonical JSON without `id`."""
-    body = {k: v for k, v in body.items() if k != "id"}
-    return PromotionRecord.model_validate({**body, "id": digest(canonical(body))})
+    # Hash what will be written (defaults included), so the id always matches the line on disk.
+    dumped = PromotionRecord.model_validate({**body, "id": ""}).model_dump(by_alias=True, mode="json")
+    dumped.pop("id")
+    return PromotionRecord.model_validate({**dumped, "id": digest(canonical(dumped))})
 
 
 def encode(record: PromotionRecord) -> bytes:

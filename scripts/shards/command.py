@@ -10,7 +10,7 @@ import click
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from scripts.console import fail
+from scripts.console import fail, stdout_console
 from scripts.project import InputError, Project
 from scripts.shards.changes import affected_stacks
 from scripts.shards.models import ShardsReport, StackSummary
@@ -116,7 +116,7 @@ def plan_command(ctx: click.Context, environment: str, ref: str | None, fmt: str
     if fmt == "json":
         click.echo(document)
     else:
-        render_shards_table(report, Console())
+        render_shards_table(report, stdout_console())
     sys.exit(EXIT_BLOCKED if report.blocked else 0)
 
 
@@ -193,6 +193,9 @@ def move(ctx: click.Context, tenant: str, target: str, source: str | None, dry_r
         return
     verb = "would move" if dry_run else "moved"
     click.echo(f"{verb} {planned.source_file} -> {planned.target_file}")
+    if not dry_run:
+        click.echo(f"recorded the move in stacks/promotions/{planned.source}.jsonl and "
+                   f"stacks/promotions/{planned.target}.jsonl (what `promote --check` accepts); commit all three")
     click.echo(f"\nNext, before any `pulumi up` of {planned.source} or {planned.target}, move the tenant's "
                f"{len(planned.urns)} resources in Pulumi state (children move with the component):\n")
     click.echo(f"  {planned.command}\n")

@@ -18,10 +18,12 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from components.catalog import TenantFile, catalog_dir
+from components.files import TENANT_FILE, read_bytes
 from components.settings import fleet_of
 from scripts.engine.capture import project_view, run_program
 from scripts.engine.models import tenant_owners
 from scripts.project import InputError, Project, StackConfig
+from scripts.promote.moves import MoveNotRecorded, record_move
 from scripts.stacks.fleet import FleetStack, load_fleet
 
 
@@ -76,13 +78,24 @@ def plan_move(project: Project, tenant: str, target: str, source: str | None = N
 
 
 def apply_move(project: Project, plan: MovePlan) -> None:
-    """Move the file (one rename: it is never in both stacks, never in neither)."""
+    """Move the file (one rename: it is never in both stacks, never in neither) and record it.
+
+    The move record in both stacks' stacks/promotions/<stack>.jsonl is what lets
+    `promote --check` accept the file in its new stack and its absence from the old one.
+    """
     source = project.root / plan.source_file
     target = project.root / plan.target_file
     if target.exists():
         raise InputError(f"{plan.target_file} already exists")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(source, target)
+
+    def rename() -> None:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(source, target)
+    try:
+        record_move(project.root, plan.tenant, plan.source, plan.target,
+                    read_bytes(source, TENANT_FILE, root=project.root), rename)
+    except MoveNotRecorded as exc:
+        raise MoveRefused(str(exc)) from exc
 
 
 def _check_residency(moving: TenantFile, target: FleetStack) -> None:

@@ -22,6 +22,7 @@ import yaml
 
 from components.files import PROJECT_FILE, WAIVER_FILE, read_text, read_yaml
 from components.retention_floors import TABLE_SHOWN
+from scripts.engine.pack_manifest import pack_version
 from scripts.files import atomic_file
 from scripts.project import InputError, Project
 from scripts.shards.writer import replace_directory
@@ -113,7 +114,7 @@ def build_pack(project: Project, out_dir: Path, archive: Path | None = None) -> 
     if not manifest_path.is_file():
         raise InputError(f"{project.relative(manifest_path)}: missing; the policy pack lives in {PACK}")
     manifest = read_yaml(manifest_path, PROJECT_FILE, root=project.root) or {}
-    version = str(manifest.get("version") or "0.0.1")
+    version = pack_version(project.root / PACK, root=project.root)
     closure, external = import_closure(project)
     files = {name: source.read_text() for name, source in sorted(closure.items())}
     waivers = project.root / "policies" / "waivers.yaml"

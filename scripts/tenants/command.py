@@ -16,9 +16,11 @@ from components.files import TENANT_FILE, read_text
 from components.lifecycle import today
 from components.retention_floors import stack_table
 from components.retention_plan import retention_plan
-from scripts.console import fail
+from scripts.console import fail, stdout_console
 from scripts.files import write_atomically
 from scripts.project import InputError, Project, StackConfig, load_stack
+from scripts.tenants.production import EXIT_REFUSED
+from scripts.tenants.production import refusal as production_refusal
 from scripts.tenants.offboard import OffboardError
 from scripts.tenants.offboard import offboard as offboard_tenant
 from scripts.tenants.templates import template_findings
@@ -79,7 +81,7 @@ def tenants() -> None:
       hipaachat tenants validate --stack prototype --strict     # e.g. in a pre-commit hook
       hipaachat tenants list --stack production --format json
       hipaachat tenants schema > tenant.schema.json             # for your editor
-      hipaachat tenants offboard --stack production sunrise-clinic --on 2026-11-30
+      hipaachat tenants offboard --stack prototype sunrise-clinic --on 2026-11-30
     """
 
 
@@ -148,7 +150,7 @@ def list_(ctx: click.Context, stack: str, fmt: str) -> None:
                       str(r["messages_days"]), str(r["audit_log_days"]), r["baa"] or "[yellow]none[/]",
                       "on" if r["ai"] else "off",
                       r["lifecycle"])
-    Console().print(table)
+    stdout_console().print(table)
 
 
 @tenants.command()
@@ -180,6 +182,7 @@ def new(ctx: click.Context, stack: str, tenant_id: str, name: str | None, reside
     notification templates. Add the BAA (signed date and reference) before promoting the
     tenant to production. Refuses an id that is not DNS-safe or already used in the stack;
     the file is validated before it is written, so a scaffolded tenant always plans.
+    A production stack refuses (exit 1): tenants reach production only by `hipaachat promote`.
 
     \b
     Example:
@@ -192,6 +195,8 @@ def new(ctx: click.Context, stack: str, tenant_id: str, name: str | None, reside
     if not TENANT_ID.match(tenant_id):
         fail(f"tenant id '{tenant_id}': use lowercase letters, digits and '-', starting with a letter "
               "(e.g. sunrise-clinic)")
+    if (refused := production_refusal("new", stack, tenant_id, f" --residency {residency}")) is not None:
+        fail(refused, EXIT_REFUSED, label="refused")
     try:
         project = Project.find(ctx.obj)
         config = load_stack(project, stack)
@@ -248,11 +253,18 @@ def offboard(ctx: click.Context, stack: str, tenant_id: str, on: dt.datetime | N
     readable, until the date printed here. Review the change with `hipaachat plan --stack
     STACK --state state.json` before `pulumi up`.
 
+    Offboard in prototype and promote the change: a production stack refuses (exit 1) and
+    prints those commands, because production's files change only by promotion.
+
     \b
     Examples:
-      hipaachat tenants offboard --stack production sunrise-clinic
-      hipaachat tenants offboard --stack production sunrise-clinic --on 2026-11-30
+      hipaachat tenants offboard --stack prototype sunrise-clinic
+      hipaachat promote --from prototype --to production --tenant sunrise-clinic
+      hipaachat tenants offboard --stack prototype sunrise-clinic --on 2026-11-30
     """
+    extra = f" --on {on.date()}" if on else ""
+    if (refused := production_refusal("offboard", stack, tenant_id, extra)) is not None:
+        fail(refused, EXIT_REFUSED, label="refused")
     try:
         project = Project.find(ctx.obj)
         load_stack(project, stack)

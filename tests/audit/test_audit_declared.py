@@ -10,6 +10,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+import yaml
 
 from tests.audit.conftest import FILES, PLANTED_ID, PLANTED_MARKERS, AuditRun, run
 from tests.conftest import PROJECT_ROOT
@@ -47,7 +48,9 @@ def test_evidence_holds_inputs_versions_controls_and_tenant_facts(local_audit: A
     roles = {i["role"] for i in report["inputs"]}
     assert {"stack settings", "tenant file", "program", "policy pack sources"} <= roles
     assert all(re.fullmatch(r"[0-9a-f]{64}", i["sha256"]) for i in report["inputs"])
-    assert report["versions"]["policy_pack"].startswith("hipaachat-hipaa@")
+    # One pack version everywhere: the manifest's (what `shards pack` publishes), not the SDK's placeholder.
+    manifest = yaml.safe_load((PROJECT_ROOT / "policies" / "hipaa" / "PulumiPolicy.yaml").read_text())
+    assert report["versions"]["policy_pack"] == f"hipaachat-hipaa@{manifest['version']}" != "hipaachat-hipaa@0.0.1"
     assert re.fullmatch(r"[0-9a-f]{40}", report["versions"]["git_commit"] or "")
     controls = {c["id"]: c for c in report["controls"]}
     rotation = controls["164.312(a)(2)(iv)"]

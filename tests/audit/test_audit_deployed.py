@@ -31,7 +31,10 @@ def export(tmp_path_factory: pytest.TempPathFactory) -> dict:
     """The local stack as `pulumi stack export` would show it after `pulumi up` (synthetic values)."""
     path = tmp_path_factory.mktemp("export") / "local.json"
     write_state(path, declared(Project.find(PROJECT_ROOT), "local").resources, stack="local")
-    return json.loads(path.read_text())
+    document = json.loads(path.read_text())
+    # What Pulumi writes: its CLI version in the manifest (hipaachat's writer signs its own name there).
+    document["deployment"]["manifest"]["version"] = "v3.205.0"
+    return document
 
 
 def _resource(document: dict, suffix: str) -> dict:
@@ -54,6 +57,16 @@ def test_unchanged_export_passes_like_the_declared_stack(export: dict, tmp_path:
     assert {t["id"] for t in report["tenants"]} == {"sunrise-clinic", "lindenhof-praxis", "lotus-health"}
     assert report["summary"]["secret_findings"] == 0
     assert {i["role"] for i in report["inputs"]} >= {"state", "stack settings"}
+
+
+def test_an_export_written_by_hipaachat_is_labelled_declared_not_deployed(export: dict, tmp_path: Path) -> None:
+    document = copy.deepcopy(export)
+    document["deployment"]["manifest"]["version"] = "hipaachat 0.1.0"  # what `plan --export-state` writes
+    audit = _audit(document, tmp_path)
+    assert audit.result.returncode == 0, audit.result.stdout + audit.result.stderr
+    assert audit.json()["source"] == "declared-export"
+    html = audit.text("audit.html")
+    assert "not a deployment" in html and "deployed (pulumi stack export)" not in html
 
 
 def test_key_rotation_off_fails_the_encryption_control(export: dict, tmp_path: Path) -> None:
@@ -156,7 +169,8 @@ FOREIGN = {"version": 3, "deployment": {
                                                             "5cf8f73096256a8f31e491e813e4eb8e",
                                                             "urn": "urn:pulumi:prod::billing::aws:kms/key:Key::billing",
                                                             "id": "k-1"}},
-         "outputs": {"retentionInDays": 30}},
+         # as Pulumi exports it: the key's ARN in the outputs the pack's stack rules read
+         "outputs": {"retentionInDays": 30, "kmsKeyId": "arn:aws:kms:us-west-2:210987654321:key/k-1"}},
     ]}}
 
 
@@ -175,6 +189,21 @@ def test_foreign_stack_is_judged_for_what_applies_and_says_so(tmp_path: Path) ->
     assert "isolation-tenant-ancestry" in set_aside
     residency = next(c for c in report["controls"] if c["id"] == "164.308(a)(1)(ii)(B)")
     assert residency["status"] == "not_applicable"
+
+
+def test_an_unencrypted_foreign_log_group_fails_encryption_at_rest(tmp_path: Path) -> None:
+    document = copy.deepcopy(FOREIGN)
+    document["deployment"]["resources"].append(
+        {"urn": "urn:pulumi:prod::billing::aws:cloudwatch/logGroup:LogGroup::plain", "custom": True, "id": "/plain",
+         "type": "aws:cloudwatch/logGroup:LogGroup",
+         "provider": "urn:pulumi:prod::billing::pulumi:providers:aws::default_7_0_0::prov-1",
+         "inputs": {"retentionInDays": 2192}, "outputs": {"retentionInDays": 2192}})
+    audit = _audit(document, tmp_path)
+    assert audit.result.returncode == 1, audit.result.stderr
+    failing = {(f["policy"], f["urn"].rsplit("::", 1)[1]) for c in audit.json()["controls"] for s in c["scopes"]
+               for f in s["findings"] if f["status"] == "fail"}
+    assert ("encryption-log-group-tenant-key", "plain") in failing
+    assert ("encryption-log-group-tenant-key", "app") not in failing  # encrypted with its own key
 
 
 @pytest.mark.parametrize("content, reason", [

@@ -26,7 +26,7 @@ PROTOTYPE = {"hipaachat:environment": "prototype"}
 PRODUCTION = {
     "hipaachat:environment": "production",
     "hipaachat:cometchatPlan": {"hipaaEligible": True, "reference": "CC-HIPAA-TEST-0001",
-                                "attestedBy": "compliance@example.org"},
+                                "attestedBy": "compliance@harbor-health.test"},  # example.org = placeholder
 }
 
 

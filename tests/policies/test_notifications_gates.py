@@ -98,6 +98,16 @@ def test_production_without_hipaa_eligible_plan_is_refused(analyze):
     assert {(v.enforcement, v.tenant) for v in found} == {("mandatory", "alpha"), ("mandatory", "bravo")}
 
 
+def test_the_shipped_example_attestation_is_refused_as_a_placeholder(analyze):
+    shipped = {**PRODUCTION, "hipaachat:cometchatPlan": {"hipaaEligible": True,
+                                                          "reference": "CC-HIPAA-ADDON-EXAMPLE-0001",
+                                                          "attestedBy": "compliance@example.org"}}
+    found = only(analyze(two_tenants("production"), shipped), "production-cometchat-plan-hipaa-eligible")
+    assert {(v.enforcement, v.tenant) for v in found} == {("mandatory", "alpha"), ("mandatory", "bravo")}
+    assert all("placeholder (reference CC-HIPAA-ADDON-EXAMPLE-0001, attestedBy compliance@example.org)" in v.message
+               and "hipaachat stacks sync --environment production" in v.message for v in found)
+
+
 def test_unprotected_production_cometchat_app_is_refused(analyze):
     stack = two_tenants("production")
     assert only(analyze(stack, PRODUCTION), "production-cometchat-app-protected") == []

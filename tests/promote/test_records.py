@@ -52,7 +52,8 @@ def test_a_line_is_canonical_json_and_its_id_is_the_sha256_of_the_rest(tmp_path:
     assert raw["id"] == hashlib.sha256(json.dumps(without_id, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
     assert raw["previous"] is None and raw["from"] == "prototype"
     assert set(raw) == {"id", "previous", "time", "actor", "commit", "from", "to", "tenants", "gates",
-                        "plan_sha256", "waivers"}
+                        "plan_sha256", "waivers", "kind"}
+    assert raw["kind"] == "promotion"  # `shards move` writes "move" records into the same chains
 
 
 def test_an_intact_chain_links_every_line_to_the_one_before(tmp_path: Path) -> None:

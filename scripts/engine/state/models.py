@@ -21,6 +21,14 @@ class StateManifest(BaseModel):
     magic: str | None = None
     version: str | None = None
 
+    @property
+    def declared_export(self) -> bool:
+        """Written by `hipaachat plan --export-state` (the declared state), not by Pulumi from a deployment.
+
+        The writer signs the manifest's version `hipaachat X` where Pulumi writes its CLI version.
+        """
+        return (self.version or "").split(" ")[0] == "hipaachat"
+
 
 class PendingOperation(BaseModel):
     """An operation the engine started and never finished (an interrupted `pulumi up`)."""
