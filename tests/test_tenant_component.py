@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from components.catalog import catalog_dir, load_catalog
+from components.retention_plan import retention_plan
 from components.tags import RETAIN_TAG, TENANT_TAG
 from scripts.engine.capture import run_program
 from scripts.engine.models import CapturedResource, tenant_owners
@@ -140,8 +142,14 @@ def test_buckets_block_public_access_version_and_refuse_plain_http(resources) ->
     assert versioned == tls_only == buckets
 
 
-def test_audit_sinks_keep_six_years_under_compliance_lock_and_outlive_the_tenant(resources, owner) -> None:
+def test_audit_sinks_keep_six_years_under_compliance_lock_and_outlive_the_tenant(resources, owner,
+                                                                              project_root) -> None:
     retention = {"sunrise-clinic": 2192, "lindenhof-praxis": 2557, "lotus-health": 2192}
+    # The archive's default lock covers the tenant's longest floor (e.g. ten years of German medical records).
+    settings = load_stack(Project.find(project_root), "local").settings
+    lock_days = {e.tenant.id: retention_plan(e.tenant, settings).bucket_default_days
+                 for e in load_catalog(catalog_dir(project_root, "local"))}
+    assert lock_days["lindenhof-praxis"] == 3653 and all(lock_days[t] >= retention[t] for t in retention)
     for group in of_type(resources, "aws:cloudwatch/logGroup:LogGroup"):
         assert group.inputs["retentionInDays"] == retention[owner[group.urn]]
         assert group.options.retain_on_delete and group.inputs["skipDestroy"] is True
@@ -149,7 +157,7 @@ def test_audit_sinks_keep_six_years_under_compliance_lock_and_outlive_the_tenant
     locks = of_type(resources, "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration")
     assert len(locks) == 3
     for lock in locks:
-        assert lock.inputs["rule"]["defaultRetention"] == {"mode": "COMPLIANCE", "days": retention[owner[lock.urn]]}
+        assert lock.inputs["rule"]["defaultRetention"] == {"mode": "COMPLIANCE", "days": lock_days[owner[lock.urn]]}
         assert lock.options.retain_on_delete
     archives = [b for b in of_type(resources, BUCKET) if b.name.endswith("-audit-archive")]
     assert len(archives) == 3

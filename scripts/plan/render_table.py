@@ -82,7 +82,7 @@ def render_plan_table(report: PlanReport, console: Console) -> None:
             style = "red" if enforcement == "mandatory" else "yellow"
             console.print(f"  [{style}]{enforcement}[/] [bold]{policy}[/] · {', '.join(sorted(tenants))} "
                           f"[dim]({PHASE_LABELS[phase]})[/]", highlight=False)
-            console.print(Padding(Text(message), (0, 0, 0, 6)))
+            console.print(Padding(Text(message), (0, 0, 0, 6), expand=False))
     if report.waived:
         waived = Table(title="waived (valid waivers)", title_justify="left")
         for column in ("policy", "tenant", "expires", "approved by", "reason"):
@@ -100,7 +100,7 @@ def render_plan_table(report: PlanReport, console: Console) -> None:
         for standing in report.lifecycle:
             console.print(f"  [bold]{standing.tenant}[/] · {standing.state} on {standing.offboarded_on}",
                           highlight=False)
-            console.print(Padding(Text(standing.message), (0, 0, 0, 6)))
+            console.print(Padding(Text(standing.message), (0, 0, 0, 6), expand=False))
     if report.changes is not None:
         _render_changes(report.changes, console)
     verdict = ("[bold red]BLOCKED[/]: a mandatory policy is violated; `pulumi up` would be refused"
