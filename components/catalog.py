@@ -46,10 +46,10 @@ class Retention(_Strict):
 
     messages_days: int | None = Field(None, ge=1, strict=True, description=(
         "archived message events (clinical content, the medical record); unset = the floor"))
-    audit_days: int | None = Field(None, ge=0, strict=True, description=(
+    audit_days: int | None = Field(None, strict=True, description=(
         "index records, receipts and access events (HIPAA documentation); a CloudWatch value, 0 = never "
         "expire; unset = the floor"))
-    audit_log_days: int | None = Field(None, ge=0, strict=True, description="old name of audit_days",
+    audit_log_days: int | None = Field(None, strict=True, description="old name of audit_days",
                                        json_schema_extra={"deprecated": True})
 
     @field_validator("audit_days", "audit_log_days")

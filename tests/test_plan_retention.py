@@ -49,9 +49,9 @@ def bad_plan(project: Path) -> str:
     ("provider_type: clinic", "provider_type: dentist",
      ["stacks/tenants/local/sunrise-clinic.yaml:7: care.provider_type: 'dentist'", "clinic, hospital, physician"]),
     ("audit_log_days: 2192", "audit_log_days: 2192\n  messages_days: -5",
-     ["sunrise-clinic.yaml:11: retention.messages_days:", "greater than or equal to 1"]),
+     ["sunrise-clinic.yaml:11:18: retention.messages_days:", "greater than or equal to 1"]),
     ("audit_log_days: 2192", "audit_log_days: 2192\n  messages_days: 7305.5",
-     ["sunrise-clinic.yaml:11: retention.messages_days:", "integer"]),
+     ["sunrise-clinic.yaml:11:18: retention.messages_days:", "integer"]),
 ])
 def test_bad_care_or_days_exit_2_naming_file_line_and_field(project_copy: Path, old: str, new: str,
                                                             says: list[str]) -> None:

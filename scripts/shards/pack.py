@@ -21,7 +21,6 @@ from pathlib import Path
 import yaml
 
 from components.files import PROJECT_FILE, WAIVER_FILE, read_text, read_yaml
-from components.retention_floors import TABLE_SHOWN
 from scripts.engine.pack_manifest import pack_version
 from scripts.files import atomic_file
 from scripts.project import InputError, Project
@@ -120,8 +119,12 @@ def build_pack(project: Project, out_dir: Path, archive: Path | None = None) -> 
     waivers = project.root / "policies" / "waivers.yaml"
     if waivers.is_file():
         files["policies/waivers.yaml"] = read_text(waivers, WAIVER_FILE, root=project.root)
-    # The reviewed retention floor table (components.retention_floors reads it beside the pack's modules).
-    files[TABLE_SHOWN] = read_text(project.root / TABLE_SHOWN, PROJECT_FILE, root=project.root)
+    # Reviewed data the bundled modules read beside themselves (the retention floor table, the pointer
+    # vocabulary): every YAML file in a directory the closure ships, except the manifest written below.
+    for directory in sorted({Path(name).parent for name in closure}):
+        for data in sorted((project.root / directory).glob("*.yaml")):
+            if data.name != "PulumiPolicy.yaml":
+                files[str(directory / data.name)] = read_text(data, PROJECT_FILE, root=project.root)
     files["__main__.py"] = ENTRY
     files["requirements.txt"] = "\n".join(requirements(external)) + "\n"
     files["PulumiPolicy.yaml"] = yaml.safe_dump({

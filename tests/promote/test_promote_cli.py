@@ -125,7 +125,7 @@ def test_check_fails_after_a_hand_edit_of_a_production_tenant(project_copy: Path
     assert result.returncode == 1
     messages = [p["message"] for p in json.loads(result.stdout)["problems"]]
     assert len(messages) == 1 and "(edited without a promotion)" in messages[0]
-    assert "stacks/promotions/production.jsonl line 1" in messages[0]
+    assert "stacks/promotions/production.jsonl line 2" in messages[0]
 
 
 def test_check_fails_after_a_hand_edit_of_a_record_line(project_copy: Path) -> None:
