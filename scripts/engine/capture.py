@@ -193,23 +193,47 @@ def run_program(project_dir: Path, stack: str, config: Mapping[str, str],
 
 
 def canonical_order(resources: list[CapturedResource]) -> list[CapturedResource]:
-    """Every parent before its children, siblings by URN: the same order on every run.
+    """Everything a resource uses (parent, provider, dependencies) before it, ties by URN path.
 
     The SDK registers resources from a thread pool, so the order registrations arrive in
     changes with the machine's load; reports list resources, violations and deferred checks in
     this order, and their outputs are byte-identical from run to run (and sharded or not).
+    The engine's own order is a dependency order too, so an export keeps its shape.
     """
-    parents = {r.urn: r.parent for r in resources}
+    import heapq
+
+    by_urn = {r.urn: r for r in resources}
 
     def path(urn: str) -> tuple[str, ...]:
         chain: list[str] = []
         node: str | None = urn
-        while node is not None and node in parents and node not in chain:
+        while node is not None and node in by_urn and node not in chain:
             chain.append(node)
-            node = parents[node]
+            node = by_urn[node].parent
         return tuple(reversed(chain))
 
-    return sorted(resources, key=lambda r: path(r.urn))
+    def uses(r: CapturedResource) -> set[str]:
+        found = {r.parent, r.provider.rpartition("::")[0] if r.provider else None, *r.dependencies,
+                 *(u for urns in r.property_dependencies.values() for u in urns)}
+        return {u for u in found if u in by_urn and u != r.urn}
+
+    waiting = {r.urn: uses(r) for r in resources}
+    users: dict[str, list[str]] = {}
+    for urn, needed in waiting.items():
+        for u in needed:
+            users.setdefault(u, []).append(urn)
+    ready = [(path(urn), urn) for urn, needed in waiting.items() if not needed]
+    heapq.heapify(ready)
+    ordered: list[CapturedResource] = []
+    while ready:
+        _, urn = heapq.heappop(ready)
+        ordered.append(by_urn[urn])
+        for user in users.get(urn, ()):
+            waiting[user].discard(urn)
+            if not waiting[user]:
+                heapq.heappush(ready, (path(user), user))
+    placed = {r.urn for r in ordered}  # a cycle cannot come from a program; keep anything left, by path
+    return ordered + sorted((r for r in resources if r.urn not in placed), key=lambda r: path(r.urn))
 
 
 # Below this many tenants a second process costs more (imports, pickling) than it saves.
