@@ -26,7 +26,10 @@ HIPAACHAT = str(Path(sys.executable).with_name("hipaachat"))
 LOCAL = Path("stacks") / "tenants" / "local"
 RETENTION = (f"{LOCAL / 'lotus-health.yaml'}:6:19: retention.audit_log_days: 30 is below the 2192-day minimum; "
              "set it to 2192 or more (or 0 = never expire)")
-ROLES = (f"{LOCAL / 'lotus-health.yaml'}:15:28: roles.pharmacist.sees: [own, panel, assigned, audit, scheduling] "
+# The fixture adds two retention lines above the roles of the shipped file.
+PHARMACIST_LINE = 2 + next(n for n, ln in enumerate((Path(__file__).parents[1] / LOCAL / "lotus-health.yaml")
+                                                    .read_text().splitlines(), 1) if "pharmacist:" in ln)
+ROLES = (f"{LOCAL / 'lotus-health.yaml'}:{PHARMACIST_LINE}:28: roles.pharmacist.sees: [own, panel, assigned, audit, scheduling] "
          "is every scope with clinical content, more than any care function needs; list only the scopes this "
          "role needs (e.g. [panel] for a provider)")
 SMS_PREFIX = f"{LOCAL / 'sunrise-clinic.yaml'}:{{line}}:14: notifications.sms: not pointer-only: a clinical term " \

@@ -89,7 +89,7 @@ def test_markdown_summarises_tenants_violations_and_waiver_days_left(reviewed_ch
     text = result.stdout
     assert text.startswith("### hipaachat plan: stack `local` (prototype)")
     assert "**BLOCKED**" in text
-    assert "| `sunrise-clinic` | us | us / us-east-2 | 64 | 1 | 1 |" in text
+    assert "| `sunrise-clinic` | us | us / us-east-2 | 70 | 1 | 1 |" in text
     assert "| error | `notifications-email-sms-phi-free` | sunrise-clinic |" in text
     assert "| `production-baa-attested` | lotus-health |" in text
     waiver_row = next(line for line in text.splitlines() if line.startswith("| `production-baa-attested` | lotus"))
