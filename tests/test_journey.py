@@ -101,9 +101,15 @@ class Repo:
         return self.clone / "stacks" / "tenants" / stack / f"{tenant}.yaml"
 
 
+# Where care is delivered decides the retention floors; production requires it (synthetic values).
+CARE = {"us": ("US-MA", "clinic"), "eu": ("DE", "physician")}
+
+
 def _onboard(repo: Repo, tenant: str, residency: str) -> None:
-    """`tenants new` in prototype, then the BAA the production gate needs (synthetic)."""
-    created = repo.hipaachat("tenants", "new", "--stack", "prototype", tenant, "--residency", residency)
+    """`tenants new` in prototype with its care, then the BAA the production gate needs (synthetic)."""
+    jurisdiction, provider_type = CARE[residency]
+    created = repo.hipaachat("tenants", "new", "--stack", "prototype", tenant, "--residency", residency,
+                             "--jurisdiction", jurisdiction, "--provider-type", provider_type, "--adults-only")
     assert created.returncode == 0, created.stderr
     path = repo.tenant("prototype", tenant)
     path.write_text(path.read_text().replace("# baa:", "baa:\n  signed: 2026-10-01\n  reference: BAA-2026-077\n# was:"))
