@@ -177,7 +177,9 @@ def test_a_tenants_life_passes_ci_exactly_when_it_should(tmp_path: Path) -> None
 
     # 5. A direct production edit: the PR check and the deploy check both fail; the revert passes.
     production = repo.tenant("production", "harbor-clinic")
-    production.write_text(production.read_text().replace("audit_log_days: 2192", "audit_log_days: 3653"))
+    edited = production.read_text().replace("ai: false", "ai: true")
+    assert edited != production.read_text(), production.read_text()
+    production.write_text(edited)
     repo.commit("tweak production directly")
     failed, log, _ = repo.pull_request()
     assert failed == CHECK_STEP and "(edited without a promotion)" in log, log

@@ -1,7 +1,7 @@
 """The tenant's webhook ingest endpoint: API Gateway HTTP API -> Lambda -> the tenant's audit sinks.
 
 CometChat delivers every message, group and call event of the tenant's app here; the handler
-(`handler.py`, shipped alone in the function's zip) archives and indexes each one. The endpoint
+(`handler.py`, shipped with its helpers alone in the function's zip) archives and indexes each one. The endpoint
 is part of the tenant's log sinks, so everything it touches is the tenant's own: its role
 reaches only this tenant's log group, archive, key and secret, and the function's environment
 and logs are under the tenant's key.
@@ -19,8 +19,9 @@ from components.ingest import policy
 from components.ingest.correlation import KEY_SECRET_ENV
 
 HANDLER_FILE = Path(__file__).with_name("handler.py")
-CORRELATION_FILE = Path(__file__).with_name("correlation.py")
-OBJECT_LOCK_FILE = Path(__file__).with_name("object_lock.py")
+# The handler's helpers, shipped under their import path (stdlib and boto3 suffice).
+HELPER_FILES = {f"components/ingest/{name}.py": Path(__file__).with_name(f"{name}.py")
+                for name in ("correlation", "envelope", "object_lock")}
 HANDLER_ENTRY = "handler.handle"
 RUNTIME = "python3.12"
 ROUTE_KEY = "POST /webhook"
@@ -109,14 +110,13 @@ class IngestEndpoint(pulumi.ComponentResource):
             description=f"hipaachat {args.stack}/{tid}: CometChat webhook ingest",
             runtime=RUNTIME,
             handler=HANDLER_ENTRY,
-            # Only the handler and its two helpers ship (stdlib and boto3 suffice); the helpers keep their
+            # Only the handler and its helpers ship (stdlib and boto3 suffice); the helpers keep their
             # import path under empty package markers, not the project's packages.
             code=pulumi.AssetArchive({
                 "handler.py": pulumi.FileAsset(str(HANDLER_FILE)),
                 "components/__init__.py": pulumi.StringAsset(""),
                 "components/ingest/__init__.py": pulumi.StringAsset(""),
-                "components/ingest/correlation.py": pulumi.FileAsset(str(CORRELATION_FILE)),
-                "components/ingest/object_lock.py": pulumi.FileAsset(str(OBJECT_LOCK_FILE))}),
+                **{name: pulumi.FileAsset(str(path)) for name, path in HELPER_FILES.items()}}),
             role=self.role.arn,
             timeout=FUNCTION_TIMEOUT_S,
             memory_size=256,  # more memory = more CPU = shorter cold starts inside the 2 s window

@@ -9,21 +9,19 @@ PHI stays where access is narrowest (minimum necessary, 45 CFR 164.502(b)). The 
 `hipaachat:indexed=false` until that record is written, so a delivery that died between the two
 writes is completed by the retry instead of lost; the role reads tags, never content.
 
-Stdlib and boto3 only (zipped with its Object Lock helper alone), so frozen dataclasses stand in
-for pydantic models. Logs carry outcome, trigger and event id only: never a credential or content.
+Stdlib and boto3 only (zipped with its helpers alone: the envelope parser, correlation and the
+Object Lock dates), so frozen dataclasses stand in for pydantic models. Logs carry outcome, trigger and event id only: never a credential or content.
 """
 
 import base64
 import binascii
 import datetime as dt
 import hashlib
-import hmac
 import json
 import logging
 import os
-import re
 import time
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from typing import Any, Mapping
 
 import boto3
@@ -31,6 +29,9 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from components.ingest import correlation  # shipped in the zip too (IngestEndpoint)
+from components.ingest.envelope import (MAX_BODY_BYTES, Credentials, Envelope, InvalidEvent,  # shipped in the zip too
+                                        PayloadTooLarge, credentials_match, derive_event_id, parse_basic_auth,
+                                        parse_envelope)
 from components.ingest.object_lock import object_lock_args  # shipped in the zip too (IngestEndpoint)
 
 LOGGER = logging.getLogger("hipaachat.ingest")
@@ -40,8 +41,6 @@ LOGGER.setLevel(logging.INFO)
 for _sdk_logger in ("boto3", "botocore", "urllib3"):
     logging.getLogger(_sdk_logger).setLevel(logging.WARNING)
 
-# CometChat messages are < 65 KB; the envelope adds sender/receiver entities: ample headroom.
-MAX_BODY_BYTES = 512 * 1024
 # CometChat gives up after 2 s. Every AWS call gets short timeouts and no SDK retry: a retry
 # that lands after 2 s is wasted, and CometChat's own retries (10 s, 30 s) are the retry layer.
 ACK_BUDGET_S = 1.8
@@ -58,13 +57,6 @@ SECRET_MISMATCH_REFRESH_S = 5.0
 RETRY_WINDOW_S = 120
 INDEXED_TAG = "hipaachat:indexed"
 
-_TRIGGER_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
-_ENTITY_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
-# Payload paths whose value is unique per event. Every message-bearing trigger (message_*,
-# user_mentioned, moderation_*) carries the message, and edits/deletes/calls are themselves
-# action messages with their own ids. Other triggers (receipts, reactions, groups, calls and
-# meetings by session) have no documented per-event id, so they fall back to a body hash.
-ENTITY_ID_PATHS: tuple[tuple[str, ...], ...] = (("data", "message", "id"), ("data", "call", "id"))
 
 
 class IngestConfigError(RuntimeError):
@@ -73,14 +65,6 @@ class IngestConfigError(RuntimeError):
 
 class BudgetExhausted(RuntimeError):
     """Too little of the 2 s acknowledgement budget is left to start another AWS call."""
-
-
-class InvalidEvent(ValueError):
-    """The body is not a CometChat webhook envelope (400)."""
-
-
-class PayloadTooLarge(InvalidEvent):
-    """The body exceeds MAX_BODY_BYTES (413)."""
 
 
 @dataclass(frozen=True)
@@ -102,99 +86,12 @@ class IngestConfig:
         return cls(**{n: env[n.upper()] for n in names})
 
 
-@dataclass(frozen=True)
-class Credentials:
-    username: str
-    password: str = field(repr=False)
-
-
-@dataclass(frozen=True)
-class Envelope:
-    trigger: str
-    app_id: str
-    region: str | None
-    webhook: str | None
-    payload: dict[str, Any] = field(repr=False)
-
-
-def parse_basic_auth(header: str | None) -> tuple[str, str] | None:
-    """`Basic base64(user:password)` -> (user, password); None for anything else."""
-    if not header:
-        return None
-    scheme, _, token = header.strip().partition(" ")
-    if scheme.lower() != "basic" or not token:
-        return None
-    try:
-        decoded = base64.b64decode(token.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
-        return None
-    user, sep, password = decoded.partition(":")
-    return (user, password) if sep else None
-
-
-def _digest(value: str) -> bytes:
-    # Comparing fixed-length digests keeps the comparison from leaking the secret's length.
-    return hashlib.sha256(value.encode("utf-8")).digest()
-
-
-def credentials_match(given: tuple[str, str], expected: Credentials) -> bool:
-    """Constant-time check: both parts are always compared before the result is combined."""
-    user_ok = hmac.compare_digest(_digest(given[0]), _digest(expected.username))
-    password_ok = hmac.compare_digest(_digest(given[1]), _digest(expected.password))
-    return user_ok & password_ok
-
-
 def parse_credentials_secret(secret_string: str | None) -> Credentials:
     try:
         value = json.loads(secret_string or "")
         return Credentials(**{k: value[k] for k in ("username", "password") if isinstance(value[k], str) and value[k]})
     except (json.JSONDecodeError, TypeError, KeyError):
         raise IngestConfigError("the credentials secret must be JSON with non-empty 'username' and 'password'") from None
-
-
-def _reject_constant(name: str) -> Any:
-    raise InvalidEvent(f"non-standard JSON constant {name}")
-
-
-def parse_envelope(body: bytes) -> Envelope:
-    """Decode `{trigger, data{...}, appId, region, webhook}`; anything else is InvalidEvent."""
-    try:
-        payload = json.loads(body.decode("utf-8"), parse_constant=_reject_constant)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InvalidEvent("body is not JSON") from exc
-    if not isinstance(payload, dict):
-        raise InvalidEvent("body is not a JSON object")
-    trigger, app_id, data = payload.get("trigger"), payload.get("appId"), payload.get("data")
-    if not (isinstance(trigger, str) and _TRIGGER_RE.match(trigger)):
-        raise InvalidEvent("missing or malformed 'trigger'")
-    if not (isinstance(app_id, str) and app_id):
-        raise InvalidEvent("missing 'appId'")
-    if not isinstance(data, dict):
-        raise InvalidEvent("missing 'data' object")
-    region, webhook = (v if isinstance(v, str) else None for v in (payload.get("region"), payload.get("webhook")))
-    return Envelope(trigger, app_id, region, webhook, payload)
-
-
-def canonical_sha256(payload: Any) -> str:
-    """Hash of the parsed body, independent of key order and whitespace of a re-serialised retry."""
-    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
-def derive_event_id(envelope: Envelope) -> str:
-    """`<trigger>.id-<entity id>` where the payload has a per-event id, else `<trigger>.sha256-<hex>`.
-
-    The trigger is part of the id because one message id appears under several triggers
-    (e.g. moderation_engine_blocked, then moderation_manual_approved).
-    """
-    for path in ENTITY_ID_PATHS:
-        node: Any = envelope.payload
-        for step in path:
-            node = node.get(step) if isinstance(node, dict) else None
-        node = str(node) if isinstance(node, int) and not isinstance(node, bool) else node
-        if isinstance(node, str) and _ENTITY_ID_RE.match(node):
-            return f"{envelope.trigger}.id-{node}"
-    return f"{envelope.trigger}.sha256-{canonical_sha256(envelope.payload)}"
 
 
 def archive_key(event_id: str, day: dt.date) -> str:

@@ -192,13 +192,14 @@ def test_the_function_uses_the_tenant_key_environment_and_log_group(mocks: Recor
         "EXPECTED_APP_ID": SUNRISE.app_id, "PSEUDONYM_KEY_SECRET_ARN": SUNRISE.pseudonym_secret_arn}
     assert fn["loggingConfig"]["logGroup"] == SUNRISE.log_group_name
     assert fn["role"] == f"arn:aws:iam::{ACCOUNT}:role/{SUNRISE.tenant}-ingest-role"
-    # The zip holds the handler and its two helpers (under their import path) alone.
+    # The zip holds the handler and its helpers (under their import path) alone.
     assets = fn["code"].assets
     assert sorted(assets) == ["components/__init__.py", "components/ingest/__init__.py",
-                              "components/ingest/correlation.py", "components/ingest/object_lock.py", "handler.py"]
+                              "components/ingest/correlation.py", "components/ingest/envelope.py",
+                              "components/ingest/object_lock.py", "handler.py"]
     assert assets["handler.py"].path == str(ingest_endpoint.HANDLER_FILE)
-    assert assets["components/ingest/correlation.py"].path == str(ingest_endpoint.CORRELATION_FILE)
-    assert assets["components/ingest/object_lock.py"].path == str(ingest_endpoint.OBJECT_LOCK_FILE)
+    for name, path in ingest_endpoint.HELPER_FILES.items():
+        assert assets[name].path == str(path)
     # A custom endpoint reaches the function only when the stack sets one.
     lotus = mocks.one("aws:lambda/function:Function", LOTUS.tenant).inputs["environment"]["variables"]
     assert lotus["AWS_ENDPOINT_URL"] == "http://127.0.0.1:5999"

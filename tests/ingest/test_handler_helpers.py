@@ -9,9 +9,10 @@ import json
 import pytest
 
 from components.ingest import handler
-from components.ingest.handler import (Credentials, IngestConfigError, InvalidEvent, archive_key, candidate_days,
-                                       credentials_match, derive_event_id, log_stream_name, parse_basic_auth,
-                                       parse_credentials_secret, parse_envelope)
+from components.ingest.envelope import (Credentials, Envelope, InvalidEvent, credentials_match, derive_event_id,
+                                        parse_basic_auth, parse_envelope)
+from components.ingest.handler import (IngestConfigError, archive_key, candidate_days, log_stream_name,
+                                       parse_credentials_secret)
 
 EXPECTED = Credentials("sunriseclinicwebhook", "SyntheticPassw0rdForTestsOnly")
 
@@ -59,7 +60,7 @@ def test_parse_credentials_secret() -> None:
     assert parse_credentials_secret(json.dumps({"username": "u", "password": "p"})) == Credentials("u", "p")
 
 
-def envelope(trigger: str, data: dict) -> handler.Envelope:
+def envelope(trigger: str, data: dict) -> Envelope:
     return parse_envelope(json.dumps({"trigger": trigger, "data": data, "appId": "a", "region": "us",
                                       "webhook": "w"}).encode())
 

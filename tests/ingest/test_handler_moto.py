@@ -10,7 +10,7 @@ import logging
 import pytest
 from botocore.exceptions import ClientError
 
-from components.ingest import handler
+from components.ingest import envelope, handler
 from tests.ingest.support import (OTHER_PASSWORD, OTHER_USER, SYNTHETIC_TEXT, TENANT_PASSWORD, TENANT_USER,
                                   TenantSinks, api_event, aws, basic, message_sent)
 
@@ -105,12 +105,12 @@ def test_a_delivery_that_died_before_indexing_is_completed_by_the_retry(
 
 def test_a_retry_across_midnight_utc_finds_yesterdays_archive(tenant: TenantSinks) -> None:
     config = handler.IngestConfig.from_env()
-    envelope = handler.parse_envelope(json.dumps(message_sent(tenant.app_id)).encode())
-    body = json.dumps(envelope.payload).encode()
+    parsed = envelope.parse_envelope(json.dumps(message_sent(tenant.app_id)).encode())
+    body = json.dumps(parsed.payload).encode()
     before = dt.datetime(2026, 11, 22, 23, 59, 50, tzinfo=dt.timezone.utc)
     after = before + dt.timedelta(seconds=30)  # CometChat's second retry, now on the next day
-    assert handler.store_event(config, body, envelope, before, handler._Budget(60))[0] == "stored"
-    assert handler.store_event(config, body, envelope, after, handler._Budget(60))[0] == "duplicate"
+    assert handler.store_event(config, body, parsed, before, handler._Budget(60))[0] == "stored"
+    assert handler.store_event(config, body, parsed, after, handler._Budget(60))[0] == "duplicate"
     assert tenant.archive_keys() == ["events/2026/11/22/message_sent.id-38437.json"]
 
 
@@ -154,7 +154,7 @@ def test_malformed_bodies_are_bad_requests(tenant: TenantSinks, body: str) -> No
 
 
 def test_an_oversized_body_is_refused(tenant: TenantSinks) -> None:
-    payload = message_sent(tenant.app_id, text="x" * (handler.MAX_BODY_BYTES + 1))
+    payload = message_sent(tenant.app_id, text="x" * (envelope.MAX_BODY_BYTES + 1))
     assert deliver(payload)["statusCode"] == 413
     assert deliver(payload, base64_encoded=True)["statusCode"] == 413
     assert_nothing_written(tenant)
@@ -213,13 +213,13 @@ def test_both_parts_of_the_credentials_are_compared_even_when_the_username_is_wr
         calls.append((a, b))
         return real_compare(a, b)
 
-    monkeypatch.setattr(handler.hmac, "compare_digest", recording_compare)
+    monkeypatch.setattr(envelope.hmac, "compare_digest", recording_compare)
     response = deliver(message_sent(tenant.app_id), basic("notthetenant", TENANT_PASSWORD))
     assert response["statusCode"] == 401
     compared = {b for _, b in calls}
     # The username comparison failed, yet the password comparison still ran (and matched).
-    assert handler._digest(TENANT_USER) in compared and handler._digest(TENANT_PASSWORD) in compared
-    assert (handler._digest(TENANT_PASSWORD), handler._digest(TENANT_PASSWORD)) in calls
+    assert envelope._digest(TENANT_USER) in compared and envelope._digest(TENANT_PASSWORD) in compared
+    assert (envelope._digest(TENANT_PASSWORD), envelope._digest(TENANT_PASSWORD)) in calls
     assert_nothing_written(tenant)
 
 

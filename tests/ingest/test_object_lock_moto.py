@@ -79,10 +79,8 @@ def test_triggers_map_to_data_types(trigger: str, data_type: str) -> None:
 
 
 def test_the_shipped_zip_imports_on_its_own(tmp_path: Path) -> None:
-    """The function's zip (handler + helper under its import path) imports without the project."""
-    for name, source in {"handler.py": endpoint.HANDLER_FILE,
-                         "components/ingest/correlation.py": endpoint.CORRELATION_FILE,
-                         "components/ingest/object_lock.py": endpoint.OBJECT_LOCK_FILE}.items():
+    """The function's zip (handler + helpers under their import path) imports without the project."""
+    for name, source in {"handler.py": endpoint.HANDLER_FILE, **endpoint.HELPER_FILES}.items():
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(Path(source).read_text())
     for marker in ("components/__init__.py", "components/ingest/__init__.py"):
