@@ -9,6 +9,13 @@ from pathlib import Path
 import pytest
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# The journey (a tenant's whole life through CI) runs about as long as a third of the rest on one
+# worker: started first, the other workers share everything else around it instead of waiting on it.
+LONGEST_FIRST = ("tests/test_journey.py",)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: item.nodeid.split("::")[0] not in LONGEST_FIRST)
 
 
 @pytest.fixture

@@ -50,6 +50,13 @@ def _summary(tenant) -> str:
     return ", ".join(f"{kinds[k]} {k}s" if kinds[k] > 1 else k for k in dict.fromkeys(order) if k in kinds)
 
 
+def _print_indented(message: str, console: Console) -> None:
+    """Each line of a message under its heading, wrapped at the console's width; one Padding per line, so a
+    short line is not padded with spaces to the longest one (those trail in CI logs and pasted text)."""
+    for line in message.splitlines():
+        console.print(Padding(Text(line), (0, 0, 0, 6), expand=False))
+
+
 def render_plan_table(report: PlanReport, console: Console) -> None:
     summaries = {t.id: _summary(t) for t in report.tenants}
     # Tenants built from the same component look alike; say it once rather than on every row.
@@ -82,7 +89,7 @@ def render_plan_table(report: PlanReport, console: Console) -> None:
             style = "red" if enforcement == "mandatory" else "yellow"
             console.print(f"  [{style}]{enforcement}[/] [bold]{policy}[/] · {', '.join(sorted(tenants))} "
                           f"[dim]({PHASE_LABELS[phase]})[/]", highlight=False)
-            console.print(Padding(Text(message), (0, 0, 0, 6), expand=False))
+            _print_indented(message, console)
     if report.waived:
         waived = Table(title="waived (valid waivers)", title_justify="left")
         for column in ("policy", "tenant", "expires", "approved by", "reason"):
@@ -100,7 +107,7 @@ def render_plan_table(report: PlanReport, console: Console) -> None:
         for standing in report.lifecycle:
             console.print(f"  [bold]{standing.tenant}[/] · {standing.state} on {standing.offboarded_on}",
                           highlight=False)
-            console.print(Padding(Text(standing.message), (0, 0, 0, 6), expand=False))
+            _print_indented(standing.message, console)
     if report.changes is not None:
         _render_changes(report.changes, console)
     verdict = ("[bold red]BLOCKED[/]: a mandatory policy is violated; `pulumi up` would be refused"
