@@ -1,6 +1,6 @@
 """Benchmark a one-subject `hipaachat trail` against its floor (on demand, not in the suite).
 
-    python3 -m uv run --locked python tests/benchmarks/bench_trail.py [--events 20000] [--subjects 500]
+    python3 -m uv run --locked --extra dev python tests/benchmarks/bench_trail.py [--events 20000] [--subjects 500]
 
 One tenant in moto server (127.0.0.1): half the events are messages over 30 days for N subjects in
 100 conversations (index records built by the ingest's own correlation code, pseudonyms under a
