@@ -10,12 +10,14 @@ from typing import Any
 
 import boto3
 import click
+from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, PartialCredentialsError
 
 from components.ingest.correlation import PseudonymKeyError, normalise_ref, parse_key_secret, pseudonym
 from scripts.console import fail
 from scripts.files import write_atomically
 from scripts.project import InputError, Project
+from scripts.trail.archive import WORKERS as VERIFY_WORKERS
 from scripts.trail.archive import verify
 from scripts.trail.assemble import assemble
 from scripts.trail.index import read_index
@@ -71,7 +73,10 @@ def _target(ctx: click.Context, stack: str | None, state: Path | None, tenant: s
 
 def _clients(target: TrailTarget) -> dict[str, Any]:
     session = boto3.session.Session(region_name=target.region or None)
-    return {name: session.client(name) for name in ("logs", "s3", "secretsmanager")}
+    # One pooled connection per verifying thread: botocore's default pool (10) would open and drop
+    # connections when the archive checks run in parallel.
+    s3 = session.client("s3", config=Config(max_pool_connections=VERIFY_WORKERS))
+    return {"logs": session.client("logs"), "s3": s3, "secretsmanager": session.client("secretsmanager")}
 
 
 def _key(secrets: Any, target: TrailTarget) -> bytes:
