@@ -62,13 +62,37 @@ def span_offset(message: str) -> int:
     return int(match.group("start")) if match else 0
 
 
+# Fields a tenant file may spell two ways (a renamed key whose old name keeps working). A rule names
+# one spelling; the finding shows the one the file uses, so the person finds it where they wrote it.
+SPELLINGS: tuple[frozenset[str], ...] = (frozenset({"retention.audit_days", "retention.audit_log_days"}),)
+
+
 def position(text: str, field: str, offset: int = 0) -> tuple[int | None, int | None]:
     """(line, column) of `field` (dotted path) in a tenant file's text; (None, None) if it does not parse."""
+    return spelled_position(text, field, offset)[1:]
+
+
+def spelled_position(text: str, field: str, offset: int = 0) -> tuple[str, int | None, int | None]:
+    """(field as the file spells it, line, column) of `field` (dotted path) in a tenant file's text.
+
+    Line and column are None when the text does not parse; a field the file does not set points at
+    its nearest parent's line (where to add it).
+    """
     try:
         _, index = load_with_lines(text)
     except yaml.YAMLError:
-        return None, None
-    return index.position_of(tuple(field.split(".")), offset)
+        return field, None, None
+    written = next((other for spellings in SPELLINGS if field in spellings for other in sorted(spellings)
+                    if tuple(other.split(".")) in index.values), field)
+    return (written, *index.position_of(tuple(written.split(".")), offset))
+
+
+def respelled(message: str, field: str, written: str) -> str:
+    """`message` naming `written` where it named `field` (its leading tenant-file field)."""
+    if field == written:
+        return message
+    return "\n".join(written + line[len(field):] if line.startswith(f"{field}: ") else line
+                     for line in message.split("\n"))
 
 
 def where(file: str | Path, line: int | None, column: int | None) -> str:

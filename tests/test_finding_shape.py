@@ -89,13 +89,17 @@ def test_validate_and_every_plan_format_say_the_same_words_at_the_same_place(
         assert golden.replace("|", "\\|") in renderings["markdown"]
     assert "retention_in_days" not in table.replace("(detail: log group retention_in_days = 30)", "")
     # One field two resources break (log group and Object Lock) reads once.
-    assert table.count("retention.audit_log_days: 30 is below") == 1
+    assert table.count("retention.audit_log_days: 30 is below the 2192-day minimum") == 1
+    # The floor rule names the audit retention by its new name; the finding spells it as the file does.
+    assert table.count(f"{LOCAL / 'lotus-health.yaml'}:6:19: retention.audit_log_days: 30 is below the audit "
+                       "floor of 2192 days") == 1, table
+    assert "retention.audit_days" not in table
 
     violations = json.loads(renderings["json"])["violations"]
     retention = [v for v in violations if v.get("field") == "retention.audit_log_days"]
     # The JSON keeps one violation per policy, each at the field it comes from (the archive's Object Lock now
     # follows the tenant's longest retention floor, so it is not among them).
-    assert "retention-log-group-minimum" in {v["policy"] for v in retention}
+    assert {"retention-log-group-minimum", "retention-floor-met"} <= {v["policy"] for v in retention}
     assert {(v["file"], v["line"], v["column"]) for v in retention} == {(str(LOCAL / "lotus-health.yaml"), 6, 19)}
     assert {"policy", "enforcement", "tenant", "urn", "message", "phase"} <= set(retention[0])
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from components.catalog import catalog_dir
-from components.findings import position, span_offset, split_field, without_detail
+from components.findings import respelled, span_offset, split_field, spelled_position, without_detail
 from scripts.engine.models import Violation
 
 
@@ -30,9 +30,11 @@ def locate(violations: list[Violation], root: Path, stack: str) -> list[Violatio
                 texts[violation.tenant] = path.read_text(encoding="utf-8") if path is not None else None
             text = texts[violation.tenant]
             if path is not None and text is not None:
-                line, column = position(text, field, span_offset(violation.message))
+                written, line, column = spelled_position(text, field, span_offset(violation.message))
                 shown = path.resolve().relative_to(root.resolve()).as_posix()
-                violation = violation.model_copy(update={"file": shown, "line": line, "column": column, "field": field})
+                violation = violation.model_copy(update={
+                    "file": shown, "line": line, "column": column, "field": written,
+                    "message": respelled(violation.message, field, written)})
         located.append(violation)
     return located
 
