@@ -44,19 +44,23 @@ def project_copy(tmp_path: Path) -> Path:
         shutil.copy(PROJECT_ROOT / name, root / name)
     for name in ("stacks", "policies"):
         shutil.copytree(PROJECT_ROOT / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
-    record_attestation(root)
+    record_production_settings(root)
     return root
 
 
-def record_attestation(root: Path) -> None:
-    """Replace the shipped placeholder CometChat attestation with a recorded one, as a fork does.
+def record_production_settings(root: Path) -> None:
+    """Replace the shipped placeholder CometChat attestation and on-call endpoints with recorded ones, as a fork does.
 
-    The production gate refuses the shipped example values; a copy that promotes or plans
-    production stands for a repository whose team recorded its own (synthetic here).
+    The production gate refuses the shipped example values (an attestation nobody made, alarms that
+    page nobody); a copy that promotes or plans production stands for a repository whose team
+    recorded its own (synthetic here: the reserved .test TLD, which is not an example domain).
     """
     for name in ("environments/production.yaml", "Pulumi.production.yaml"):
         path = root / "stacks" / name
         text = path.read_text()
         assert "CC-HIPAA-ADDON-EXAMPLE-0001" in text and "compliance@example.org" in text, path
+        assert "oncall@example.org" in text and "https://pager.example.org/" in text, path
         path.write_text(text.replace("CC-HIPAA-ADDON-EXAMPLE-0001", "CC-HIPAA-ADDON-2026-0142")
-                        .replace("compliance@example.org", "compliance@harbor-health.test"))
+                        .replace("compliance@example.org", "compliance@harbor-health.test")
+                        .replace("oncall@example.org", "oncall@harbor-health.test")
+                        .replace("https://pager.example.org/", "https://pager.harbor-health.test/"))

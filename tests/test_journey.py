@@ -17,7 +17,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import record_attestation
+from tests.conftest import record_production_settings
 from tests.test_workflows import ROOT, _job_output, _run_steps, _runner_environ, load
 
 HIPAACHAT = str(Path(sys.executable).with_name("hipaachat"))
@@ -34,7 +34,7 @@ class Repo:
         self.origin = tmp_path / "origin"
         shutil.copytree(ROOT, self.origin, ignore=shutil.ignore_patterns(
             ".git", ".venv", "__pycache__", ".pytest_cache", "*.egg-info", "tests", "plan-sarif"))
-        record_attestation(self.origin)  # the team recorded its CometChat attestation (the README's setup)
+        record_production_settings(self.origin)  # the team recorded its attestation and on-call (the README's setup)
         self.git(self.origin, "init", "-q", "-b", "main")
         self.git(self.origin, "add", "-A")
         self.git(self.origin, "commit", "-q", "-m", "main")

@@ -64,13 +64,18 @@ def test_a_production_tenant_without_a_baa_blocks_the_deploy(project_copy: Path)
     assert mandatory(report) == {("production-baa-attested", "lindenhof-praxis")}
 
 
-def test_the_shipped_production_stack_is_blocked_only_by_its_placeholder_attestation(project_root: Path) -> None:
-    """A fork must not pass the production gate on the shipped example evidence (EXAMPLE, example.org)."""
+def test_the_shipped_production_stack_is_blocked_only_by_its_placeholder_evidence(project_root: Path) -> None:
+    """A fork must not pass the production gate on the shipped example evidence (EXAMPLE, example.org):
+    neither the CometChat attestation nor alarms that would page example.org."""
     code, report = plan(project_root, "production")
-    assert code == 1 and mandatory(report) == {("production-cometchat-plan-hipaa-eligible", "sunrise-clinic")}
-    message = next(v["message"] for v in report["violations"])
+    assert code == 1 and mandatory(report) == {("production-cometchat-plan-hipaa-eligible", "sunrise-clinic"),
+                                               ("production-oncall-recorded", "sunrise-clinic")}
+    message = next(v["message"] for v in report["violations"] if v["policy"] == "production-cometchat-plan-hipaa-eligible")
     assert "placeholder (reference CC-HIPAA-ADDON-EXAMPLE-0001, attestedBy compliance@example.org)" in message
     assert "stacks/environments/production.yaml" in message and "hipaachat stacks sync --environment production" in message
+    oncall = sorted(v["message"] for v in report["violations"] if v["policy"] == "production-oncall-recorded")
+    assert len(oncall) == 2 and "email subscription goes to example.org" in oncall[0] \
+        and "https subscription goes to pager.example.org" in oncall[1], oncall
 
 
 def test_production_with_a_recorded_attestation_plans_clean(project_copy: Path) -> None:

@@ -177,6 +177,9 @@ CONTROLS: dict[str, ControlMapping] = {
         _BAA, "Record the signed BAA in the tenant file: baa: {signed: YYYY-MM-DD (not in the future), reference}."),
     "production-cometchat-plan-hipaa-eligible": _m(
         _BAA, "Set hipaachat:cometchatPlan {hipaaEligible: true, reference, attestedBy} once CometChat confirms."),
+    "production-oncall-recorded": _m(
+        _MONITORING, "Set hipaachat:oncall to the team's real on-call rotation (email, https pager or topicArn) "
+        "instead of the shipped example endpoints, then `hipaachat stacks sync`."),
     "production-cometchat-app-protected": _m(
         ["164.312(c)(1)", "164.308(a)(7)(ii)(A)"], "Register production CometChat apps with protect=True so a region "
         "or name change can never replace (delete) a tenant's app and its message history."),

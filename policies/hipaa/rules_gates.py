@@ -16,8 +16,10 @@ from policies.hipaa.context import PackContext
 from policies.hipaa.contracts import COMETCHAT_APP_TYPE, COMETCHAT_EXTENSIONS_TYPE, TENANT_TYPE
 from policies.hipaa.enforcement import Scope
 from policies.hipaa.framework import Report, ResourceView, resource_rule
+from policies.hipaa.placeholders import endpoint_domain, placeholder, placeholder_domain
 
 GATE = Scope.PRODUCTION_GATE
+SUBSCRIPTION_TYPE = "aws:sns/topicSubscription:TopicSubscription"
 
 
 @resource_rule(
@@ -88,23 +90,6 @@ def cometchat_plan_hipaa_eligible(resource: ResourceView, ctx: PackContext, repo
                f"production`{ctx.environment_note()}")
 
 
-# What the shipped examples look like: a fork must not pass the production gate on invented evidence.
-PLACEHOLDER_WORDS = ("example", "placeholder", "changeme", "change-me", "todo")
-PLACEHOLDER_DOMAINS = ("example.org", "example.com", "example.net", "example")
-
-
-def placeholder(reference: str | None, attested_by: str | None) -> str:
-    """Which attestation values are recognisably the shipped example ('' when none is)."""
-    found = []
-    if reference and any(word in reference.lower() for word in PLACEHOLDER_WORDS):
-        found.append(f"reference {reference}")
-    domain = (attested_by or "").rpartition("@")[2].lower()
-    if attested_by and (domain in PLACEHOLDER_DOMAINS or domain.endswith(".example")
-                        or any(word in attested_by.lower() for word in PLACEHOLDER_WORDS[1:])):
-        found.append(f"attestedBy {attested_by}")
-    return ", ".join(found)
-
-
 @resource_rule(
     "production-cometchat-app-protected", "A production tenant's CometChat app can never be replaced.",
     severity=Severity.CRITICAL, scope=GATE, types={COMETCHAT_APP_TYPE})
@@ -119,3 +104,17 @@ def cometchat_app_protected(resource: ResourceView, ctx: PackContext, report: Re
     if ctx.production and not resource.opts.protect:
         report("the CometChat app is not protected; register it with protect=True so a region or name change "
                f"cannot replace it and delete the tenant's messages{ctx.environment_note()}")
+
+
+@resource_rule(
+    "production-oncall-recorded", "A production tenant's alarms page a real on-call rotation, not an example address.",
+    severity=Severity.HIGH, scope=GATE, types={SUBSCRIPTION_TYPE})
+def oncall_recorded(resource: ResourceView, ctx: PackContext, report: Report) -> None:
+    """45 CFR 164.308(a)(6)(ii), 164.308(a)(1)(ii)(D): an alarm subscription to an example domain (the
+    shipped `hipaachat:oncall`) pages nobody, yet would read as monitoring that is in place."""
+    protocol = resource.props.get("protocol")
+    domain = endpoint_domain(protocol, resource.props.get("endpoint"))
+    if domain is not None and placeholder_domain(domain):
+        report(f"the alarm topic's {protocol} subscription goes to {domain}, an example domain: nobody would be "
+               "paged; set hipaachat:oncall to your on-call rotation in stacks/environments/<environment>.yaml, then "
+               f"run `hipaachat stacks sync --environment <environment>`{ctx.environment_note()}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from policies.hipaa.placeholders import endpoint_domain, placeholder_domain
 from scripts.audit.monitoring_models import MonitoringEvidence, SubscriptionEvidence
 from scripts.audit.tenants import TenantFacts, prop
 
@@ -26,10 +27,9 @@ def redact(protocol: Any, endpoint: Any) -> str:
     """An endpoint as its kind and domain: never the mailbox, path or query."""
     text = endpoint if isinstance(endpoint, str) else ""
     if protocol in ("email", "email-json"):
-        return f"{protocol} @{text.rpartition('@')[2] or '?'}"
+        return f"{protocol} @{endpoint_domain(protocol, text) or '?'}"
     if protocol in ("http", "https"):
-        host = text.split("://", 1)[-1].split("/", 1)[0].split("@")[-1].split(":")[0]
-        return f"{protocol} {host or '?'}"
+        return f"{protocol} {endpoint_domain(protocol, text) or '?'}"
     if text.startswith("arn:"):
         parts = text.split(":")
         return f"{protocol} {parts[2] if len(parts) > 2 else '?'} in account {parts[4] if len(parts) > 4 else '?'}"
@@ -58,6 +58,12 @@ def monitoring_evidence(facts: TenantFacts) -> MonitoringEvidence | None:
         problems.append("the evidence-tamper rule has no target")
     if not subscriptions:
         problems.append("nobody is subscribed to the alarm topic (set hipaachat:oncall email/https)")
+    examples = sorted({domain for s in facts.of(SUBSCRIPTION)
+                       if (domain := endpoint_domain(prop(s, "protocol"), prop(s, "endpoint")))
+                       and placeholder_domain(domain)})
+    if examples:
+        problems.append(f"alarms go to example domains ({', '.join(examples)}): nobody is paged "
+                        "(set hipaachat:oncall to the on-call rotation)")
     return MonitoringEvidence(
         topic=_text(prop(topic, "name")) if topic else None,
         topic_encrypted=bool(prop(topic, "kmsMasterKeyId")) if topic else None,

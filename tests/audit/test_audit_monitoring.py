@@ -28,11 +28,23 @@ def test_production_subscriptions_are_shown_as_kind_and_domain_only(tmp_path, pr
     assert result.returncode == 0, result.stderr[-2000:]
     audit = AuditRun(result, out)
     [tenant] = audit.json()["tenants"]
-    assert tenant["monitoring"]["subscriptions"] == [{"protocol": "email", "endpoint": "email @example.org"},
-                                                      {"protocol": "https", "endpoint": "https pager.example.org"}]
+    assert tenant["monitoring"]["subscriptions"] == [
+        {"protocol": "email", "endpoint": "email @harbor-health.test"},
+        {"protocol": "https", "endpoint": "https pager.harbor-health.test"}]
     assert tenant["monitoring"]["problems"] == []
     everything = audit.everything()
-    assert "oncall@example.org" not in everything and "/hooks/hipaachat" not in everything
+    assert "oncall@harbor-health.test" not in everything and "/hooks/hipaachat" not in everything
+
+
+def test_alarms_to_example_domains_are_flagged_as_paging_nobody(tmp_path, project_copy) -> None:
+    """The prototype ships example on-call endpoints: the audit says nobody would be paged."""
+    out = tmp_path / "evidence"
+    result = run("audit", "--stack", "prototype", "--format", "json", "--out", str(out), cwd=project_copy)
+    assert result.returncode == 0, result.stderr[-2000:]
+    for tenant in AuditRun(result, out).json()["tenants"]:
+        assert tenant["monitoring"]["subscriptions"] == [{"protocol": "email", "endpoint": "email @example.org"}]
+        assert any("example domains (example.org): nobody is paged" in p for p in tenant["monitoring"]["problems"])
+    assert "prototype-alerts@" not in AuditRun(result, out).everything()
 
 
 def test_redaction_keeps_no_mailbox_path_or_credentials() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.policies.conftest import PRODUCTION, only, two_tenants
 
 INCOMPLETE_PRODUCTION = {"hipaachat:environment": "production", "hipaachat:baaCoveredFeatures": '["ai"]'}
@@ -134,3 +136,47 @@ def test_email_outside_the_reviewed_vocabulary_is_refused_without_echoing_it(ana
             assert secret not in violation.message
     alpha = next(v for v in found if v.tenant == "alpha")
     assert "a reference to a relative" in alpha.message and "a clinical measurement" in alpha.message
+
+
+SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
+
+
+def _subscribe(stack, tenant: str, protocol: str, endpoint: str) -> None:
+    stack.add("hipaachat:tenant:Monitoring", f"{tenant}-monitoring", parent=tenant, custom=False)
+    stack.add(SUBSCRIPTION, f"{tenant}-oncall-{protocol}-0", parent=f"{tenant}-monitoring", provider=f"{tenant}-aws",
+              inputs={"protocol": protocol, "endpoint": endpoint, "topic": f"arn:aws:sns:us-east-2:111122223333:{tenant}"})
+
+
+@pytest.mark.parametrize(("protocol", "endpoint", "domain"), [
+    ("email", "oncall@example.org", "example.org"),
+    ("https", "https://pager.example.org/hooks/hipaachat", "pager.example.org"),
+    ("email", "ops@alerts.example.com", "alerts.example.com"),
+    ("https", "https://user:token@hooks.clinic.example:8443/x?key=abc", "hooks.clinic.example"),
+])
+def test_alarms_to_an_example_domain_page_nobody_and_block_production(analyze, protocol, endpoint, domain):
+    stack = two_tenants("production")
+    _subscribe(stack, "alpha", protocol, endpoint)
+    found = only(analyze(stack, PRODUCTION), "production-oncall-recorded")
+    assert [(v.enforcement, v.tenant) for v in found] == [("mandatory", "alpha")]
+    assert f"goes to {domain}, an example domain: nobody would be paged" in found[0].message
+    assert "hipaachat:oncall" in found[0].message
+    # Only the domain is named: never the mailbox, path, query or credentials.
+    assert not any(secret in found[0].message for secret in ("oncall@", "/hooks", "token", "key=abc"))
+
+
+def test_a_prototype_subscription_to_an_example_domain_is_advisory(analyze):
+    stack = two_tenants("prototype")
+    _subscribe(stack, "bravo", "email", "prototype-alerts@example.org")
+    found = only(analyze(stack), "production-oncall-recorded")
+    assert [(v.enforcement, v.tenant) for v in found] == [("advisory", "bravo")]
+
+
+@pytest.mark.parametrize(("protocol", "endpoint"), [
+    ("email", "oncall@harbor-health.test"), ("https", "https://events.pagerduty.com/integration/x/enqueue"),
+    ("email", "ops@example-clinic.org"),  # a real domain that merely contains the word
+    ("sqs", "arn:aws:sqs:us-east-2:111122223333:pager"),
+])
+def test_a_recorded_on_call_rotation_passes(analyze, protocol, endpoint):
+    stack = two_tenants("production")
+    _subscribe(stack, "alpha", protocol, endpoint)
+    assert only(analyze(stack, PRODUCTION), "production-oncall-recorded") == []
