@@ -1,5 +1,6 @@
 """Tenant files against the stack's retention floor table: a jurisdiction or provider type the table
-does not know is bad input (exit 2, file, line, field), never a silent default.
+does not know is bad input (exit 2, file, line, field), never a silent default; a retention below
+its floor is what the pack's retention-floor-met refuses in every environment, said the same way.
 
 Kept apart from components.catalog because the known values depend on the stack: its
 `hipaachat:retentionFloors` rows may add jurisdictions to the shipped table.
@@ -10,8 +11,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from components.catalog import CatalogIssue, TenantFile
+from components.findings import spelled_position, split_field
 from components.files import TENANT_FILE, read_text
 from components.retention_floors import FloorRow, stack_table
+from components.retention_plan import below_floor, retention_plan
+from components.settings import StackSettings
 from components.yaml_lines import load_with_lines
 
 
@@ -31,4 +35,19 @@ def care_issues(entries: Sequence[TenantFile], overrides: Sequence[FloorRow], sh
         index = load_with_lines(read_text(entry.path, TENANT_FILE))[1]
         issues.append(CatalogIssue(file=shown.get(entry.tenant.id, str(entry.path)),
                                    line=index.line_of(tuple(field.split("."))), field=field, message=problem))
+    return issues
+
+
+def floor_issues(entries: Sequence[TenantFile], settings: StackSettings, shown: dict[str, str]) -> list[CatalogIssue]:
+    """One issue per tenant and data type kept below its floor (care must already have table rows)."""
+    issues = []
+    for entry in entries:
+        for kept in retention_plan(entry.tenant, settings).by_type.values():
+            problem = below_floor(kept.data_type, kept.configured, kept.kept, kept.floor)
+            field, rest = split_field(problem or "")
+            if field is None:
+                continue
+            written, line, column = spelled_position(read_text(entry.path, TENANT_FILE), field)
+            issues.append(CatalogIssue(file=shown.get(entry.tenant.id, str(entry.path)), line=line, column=column,
+                                       field=written, message=rest))
     return issues

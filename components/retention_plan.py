@@ -63,3 +63,18 @@ def retention_plan(tenant: Tenant, settings: StackSettings | None = None) -> Ret
         by_type[data_type] = Kept(data_type=data_type, configured=days, floor=floor, kept=kept,
                                   lock_days=lock_days(kept, floor.days))
     return RetentionPlan(by_type=by_type)
+
+
+def _years(days: int) -> str:
+    return f"{days / 365.25:.0f} years" if days >= 365 else f"{days} days"
+
+
+def below_floor(data_type: str, configured: int | None, kept: int, floor: Floor) -> str | None:
+    """The finding when a data type is kept below its floor (None when it is not; 0 = never expire), in the
+    tenant file's terms: the pack's retention-floor-met and `hipaachat tenants validate` say the same words."""
+    if kept == 0 or kept >= floor.days:
+        return None
+    said = f"{FIELD_OF[data_type]}: {configured}" if configured is not None else \
+        f"{FIELD_OF[data_type]} (unset, {kept} days)"
+    return (f"{said} is below the {data_type} floor of {floor.days} days ({_years(floor.days)}) set by "
+            f"{floor.reason()}; set it to {floor.days} or more")

@@ -33,6 +33,35 @@ def test_twenty_years_plans_clean(project_copy: Path) -> None:
     production_ma_hospital(project_copy, 7305)
     code, report = plan(project_copy, "production")
     assert code == 0, mandatory(report)
+    assert validate(project_copy, "production").returncode == 0
+
+
+def validate(project: Path, stack: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([HIPAACHAT, "tenants", "validate", "--stack", stack], cwd=project, capture_output=True,
+                          text=True, timeout=120)
+
+
+def test_validate_refuses_what_the_floor_rule_refuses_in_the_same_words(project_copy: Path) -> None:
+    """The pack blocks a retention below its floor in every environment: `tenants validate` says so first."""
+    production_ma_hospital(project_copy, 3653)
+    code, report = plan(project_copy, "production")
+    [finding] = [v for v in report["violations"] if v["policy"] == "retention-floor-met"]
+    checked = validate(project_copy, "production")
+    assert checked.returncode == 2, checked.stdout + checked.stderr
+    located = f"{finding['file']}:{finding['line']}:{finding['column']}: {finding['field']}: "
+    assert located == "stacks/tenants/production/sunrise-clinic.yaml:11:18: retention.messages_days: "
+    lines = [ln for ln in checked.stderr.splitlines() if located in ln]
+    assert len(lines) == 1 and lines[0].endswith(finding["message"].split(f"{finding['field']}: ", 1)[1]), lines
+    assert "1 retention value(s) below their floor" in checked.stderr
+
+
+@pytest.mark.parametrize("key", ["audit_log_days", "audit_days"])
+def test_validate_names_the_audit_retention_as_the_file_spells_it(project_copy: Path, key: str) -> None:
+    edit(tenant_file(project_copy, "sunrise-clinic"), "audit_log_days: 2192", f"{key}: 30")
+    checked = validate(project_copy, "local")
+    assert checked.returncode == 2
+    assert f"sunrise-clinic.yaml:10:{len(key) + 5}: retention.{key}: 30 is below the audit floor of 2192 days" \
+        in checked.stderr, checked.stderr
 
 
 def bad_plan(project: Path) -> str:

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from pulumi_policy import Severity
 
 from components.retention_floors import DATA_TYPES, Care, Floor, FloorError
-from components.retention_plan import FIELD_OF
+from components.retention_plan import below_floor
 from policies.hipaa.context import PackContext
 from policies.hipaa.contracts import AUDIT_SINKS_TYPE, BUCKETS, OBJECT_LOCKS, TENANT_TYPE
 from policies.hipaa.enforcement import Scope
@@ -36,10 +36,6 @@ def tenant_floors(props: Mapping[str, Any], ctx: PackContext, config: Mapping[st
         return None, f"care: {exc}"
 
 
-def _years(days: int) -> str:
-    return f"{days / 365.25:.0f} years" if days >= 365 else f"{days} days"
-
-
 @resource_rule(
     "retention-floor-met",
     "Each data type is kept at least its floor: the stack minimum, HIPAA's 6 years for audit, the "
@@ -56,14 +52,9 @@ def floor_met(resource: ResourceView, ctx: PackContext, report: Report) -> None:
         return
     for data_type in DATA_TYPES:
         kept = as_int(dig(retention, data_type, "kept"))
-        floor = floors[data_type]
-        if kept is None or kept == 0 or kept >= floor.days:
-            continue  # 0 = never expire (audit_days: 0)
-        configured = as_int(dig(retention, data_type, "configured"))
-        said = f"{FIELD_OF[data_type]}: {configured}" if configured is not None else \
-            f"{FIELD_OF[data_type]} (unset, {kept} days)"
-        report(f"{said} is below the {data_type} floor of {floor.days} days ({_years(floor.days)}) set by "
-               f"{floor.reason()}; set it to {floor.days} or more")
+        if kept is not None and (problem := below_floor(data_type, as_int(dig(retention, data_type, "configured")),
+                                                        kept, floors[data_type])):
+            report(problem)
 
 
 @resource_rule(

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from components.care_check import care_issues
+from components.care_check import care_issues, floor_issues
 from components.catalog import TENANT_ID, CatalogError, Tenant, TenantFile, catalog_dir, load_catalog, parse_tenant
 from components.files import TENANT_FILE, read_text
 from components.lifecycle import today
@@ -96,7 +96,8 @@ def validate(ctx: click.Context, stack: str, strict: bool) -> None:
     prints. Notification templates get the policy pack's verdict: an email or SMS template
     that is not pointer-only is an error (the pack blocks it everywhere); PHI in a push or
     in-app text is a warning (advisory in the pack, unless the stack raises it to mandatory),
-    and --strict makes warnings errors too, for pre-commit hooks.
+    and --strict makes warnings errors too, for pre-commit hooks. A retention below its floor
+    (the stack's table, README: Retention) is an error: the pack refuses it in every environment.
 
     \b
     Exit codes: 0 valid (warnings may be printed), 2 a problem to fix.
@@ -107,12 +108,18 @@ def validate(ctx: click.Context, stack: str, strict: bool) -> None:
         fail(str(exc))
     findings = template_findings(entries, config.settings, project.relative)
     errors = [f for f in findings if f.error or strict]
+    short = floor_issues(entries, config.settings, {e.tenant.id: project.relative(e.path) for e in entries})
     for finding in findings:
         label = "[red]error:[/]" if finding in errors else "[yellow]warning:[/]"
         stderr.print(f"{label} {escape(str(finding))}", markup=True, highlight=False, soft_wrap=True)
-    if errors:
-        fail(f"{len(errors)} notification template(s) the policy pack would refuse; rewrite them as pointers "
-             "(\"You have a new message. Log in to view it.\")")
+    for issue in short:
+        stderr.print(f"[red]error:[/] {escape(str(issue))}", markup=True, highlight=False, soft_wrap=True)
+    if errors or short:
+        fail("; ".join(part for part in (
+            f"{len(errors)} notification template(s) the policy pack would refuse; rewrite them as pointers "
+            "(\"You have a new message. Log in to view it.\")" if errors else "",
+            f"{len(short)} retention value(s) below their floor, which the policy pack refuses in every "
+            "environment (README: Retention)" if short else "") if part))
     click.echo(f"{len(entries)} tenant file(s) in stacks/tenants/{stack} are valid"
                + (f" ({len(findings)} warning(s) above)" if findings else ""))
 
