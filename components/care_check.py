@@ -44,10 +44,10 @@ def floor_issues(entries: Sequence[TenantFile], settings: StackSettings, shown: 
     for entry in entries:
         for kept in retention_plan(entry.tenant, settings).by_type.values():
             problem = below_floor(kept.data_type, kept.configured, kept.kept, kept.floor)
-            field, rest = split_field(problem or "")
-            if field is None:
+            if problem is None:
                 continue
-            written, line, column = spelled_position(read_text(entry.path, TENANT_FILE), field)
+            field, rest = split_field(problem)
+            written, line, column = spelled_position(read_text(entry.path, TENANT_FILE), field or "retention")
             issues.append(CatalogIssue(file=shown.get(entry.tenant.id, str(entry.path)), line=line, column=column,
                                        field=written, message=rest))
     return issues
