@@ -178,7 +178,7 @@ def test_a_tenants_life_passes_ci_exactly_when_it_should(tmp_path: Path) -> None
     # 5. A direct production edit: the PR check and the deploy check both fail; the revert passes.
     production = repo.tenant("production", "harbor-clinic")
     edited = production.read_text().replace("ai: false", "ai: true")
-    assert edited != production.read_text(), production.read_text()
+    assert edited != production.read_text(), "the tenant file `tenants new` writes lost its features.ai line"
     production.write_text(edited)
     repo.commit("tweak production directly")
     failed, log, _ = repo.pull_request()

@@ -10,7 +10,8 @@ PHI stays where access is narrowest (minimum necessary, 45 CFR 164.502(b)). The 
 writes is completed by the retry instead of lost; the role reads tags, never content.
 
 Stdlib and boto3 only (zipped with its helpers alone: the envelope parser, correlation and the
-Object Lock dates), so frozen dataclasses stand in for pydantic models. Logs carry outcome, trigger and event id only: never a credential or content.
+Object Lock dates), so frozen dataclasses stand in for pydantic models. Logs carry outcome,
+trigger and event id only: never a credential or content.
 """
 
 import base64

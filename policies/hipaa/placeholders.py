@@ -38,6 +38,7 @@ def placeholder(reference: str | None, attested_by: str | None) -> str:
     if reference and any(word in reference.lower() for word in PLACEHOLDER_WORDS):
         found.append(f"reference {reference}")
     domain = (attested_by or "").rpartition("@")[2]
-    if attested_by and (placeholder_domain(domain) or any(word in attested_by.lower() for word in PLACEHOLDER_WORDS[1:])):
+    words = any(word in (attested_by or "").lower() for word in PLACEHOLDER_WORDS[1:])
+    if attested_by and (placeholder_domain(domain) or words):
         found.append(f"attestedBy {attested_by}")
     return ", ".join(found)

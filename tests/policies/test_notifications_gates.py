@@ -144,7 +144,8 @@ SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
 def _subscribe(stack, tenant: str, protocol: str, endpoint: str) -> None:
     stack.add("hipaachat:tenant:Monitoring", f"{tenant}-monitoring", parent=tenant, custom=False)
     stack.add(SUBSCRIPTION, f"{tenant}-oncall-{protocol}-0", parent=f"{tenant}-monitoring", provider=f"{tenant}-aws",
-              inputs={"protocol": protocol, "endpoint": endpoint, "topic": f"arn:aws:sns:us-east-2:111122223333:{tenant}"})
+              inputs={"protocol": protocol, "endpoint": endpoint,
+                      "topic": f"arn:aws:sns:us-east-2:111122223333:{tenant}"})
 
 
 @pytest.mark.parametrize(("protocol", "endpoint", "domain"), [
